@@ -1,0 +1,74 @@
+"""Course helpers: background servers, a harness for student servers, localised messages.
+
+Every server runs in a background thread on 127.0.0.1 and a port the system
+chooses, so notebook cells can act as its clients without ever blocking.
+
+Typical use::
+
+    import socket
+    import helpers
+
+    helpers.setup(lang="en")              # first cell: language and socket timeout
+    srv = helpers.echo_server()           # already listening
+    with socket.create_connection(srv.address) as s:
+        s.sendall(b"hello")
+        print(s.recv(1024))               # b'hello'
+    srv.stop()
+"""
+
+from .background import BackgroundServer, running_servers, stop_all
+from .config import Settings, grading, setup
+from .errors import (
+    BytesRequiredError,
+    HelpersError,
+    NotLoopbackError,
+    PortRangeError,
+    ServerClosedEarlyError,
+    ServerStoppedError,
+    ServerThreadError,
+    StudentCodeError,
+    StudentTimeoutError,
+    check_bytes,
+    check_port,
+)
+from .harness import ServerRun, run_server
+from .hints import explain
+from .messages import LANGUAGES, get_language
+from .protocols import ftp_server, smtp_server
+from .servers import echo_server, greeting_server, http_server, udp_echo_server
+from .ws import utc_timestamp, ws_echo_server, ws_random_server, ws_time_server
+
+__all__ = [
+    "setup",
+    "Settings",
+    "grading",
+    "LANGUAGES",
+    "get_language",
+    "greeting_server",
+    "echo_server",
+    "udp_echo_server",
+    "http_server",
+    "ws_echo_server",
+    "ws_time_server",
+    "ws_random_server",
+    "utc_timestamp",
+    "smtp_server",
+    "ftp_server",
+    "stop_all",
+    "running_servers",
+    "BackgroundServer",
+    "run_server",
+    "ServerRun",
+    "explain",
+    "check_bytes",
+    "check_port",
+    "HelpersError",
+    "PortRangeError",
+    "NotLoopbackError",
+    "BytesRequiredError",
+    "ServerStoppedError",
+    "ServerThreadError",
+    "StudentCodeError",
+    "StudentTimeoutError",
+    "ServerClosedEarlyError",
+]
