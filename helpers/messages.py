@@ -89,12 +89,15 @@ def _translations(lang: str) -> dict[str, str]:
     path = catalog_path(lang)
     if lang == "en" or not path.exists():
         return {}
-    catalog = polib.pofile(str(path))
-    return {
-        entry.msgid: entry.msgstr
-        for entry in catalog
-        if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
-    }
+    # Texts written in a lesson's code cells (quiz questions, _("...") calls) live in that
+    # lesson's catalog (locale/<lang>/notebooks/*.po, solutions/*.po); helpers.po wins on a clash.
+    lesson_catalogs = sorted(p for p in path.parent.rglob("*.po") if p != path)
+    found: dict[str, str] = {}
+    for catalog_file in [*lesson_catalogs, path]:
+        for entry in polib.pofile(str(catalog_file)):
+            if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags:
+                found[entry.msgid] = entry.msgstr
+    return found
 
 
 def _(message: str, /, **values) -> str:

@@ -41,6 +41,9 @@ for _name in ("mail.log", "pyftpdlib"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
     logging.getLogger(_name).propagate = False
 
+#: Seconds the SMTP thread waits for its connections to close when it stops.
+_SMTP_CLOSE_WAIT = 2.0
+
 #: How often the FTP loop checks whether it should stop (pyftpdlib has no wake-up call).
 _FTP_POLL = 0.05
 
@@ -77,23 +80,38 @@ class SMTPServer(BackgroundServer):
     def _open(self, host, port):
         self._listener = _bound_listener(host, port)
         self._loop = asyncio.new_event_loop()
-        self._server = self._loop.run_until_complete(
-            self._loop.create_server(lambda: SMTP(self, hostname="localhost"), sock=self._listener)
-        )
+        self._stop_requested = asyncio.Event()
         return self._listener.getsockname()
 
+    async def _main(self):
+        server = await self._loop.create_server(lambda: SMTP(self, hostname="localhost"), sock=self._listener)
+        try:
+            await self._stop_requested.wait()
+        finally:
+            server.close()
+            try:  # bounded: from Python 3.12 on, wait_closed() also waits for open clients
+                await asyncio.wait_for(server.wait_closed(), _SMTP_CLOSE_WAIT)
+            except TimeoutError:
+                pass
+
     def _serve(self):
+        # The asyncio server lives entirely in this thread's loop: the caller's thread may
+        # already run a loop (a notebook kernel does), where run_until_complete fails.
+        # Clients that connect before the loop starts wait in the listener's backlog.
         asyncio.set_event_loop(self._loop)
-        self._loop.run_forever()
+        try:
+            self._loop.run_until_complete(self._main())
+        finally:
+            self._loop.close()
 
     def _shutdown(self):
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        try:
+            self._loop.call_soon_threadsafe(self._stop_requested.set)
+        except RuntimeError:
+            pass  # the loop has already ended
 
     def _close(self):
-        self._server.close()
-        if not self._loop.is_running():
-            self._loop.run_until_complete(self._server.wait_closed())
-            self._loop.close()
+        self._listener.close()
 
 
 class FTPServer(BackgroundServer):

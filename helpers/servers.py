@@ -54,7 +54,8 @@ class _ThreadPerConnection(socketserver.ThreadingMixIn, socketserver.TCPServer):
     def __init__(self, owner: "SocketServerBase", address, handler):
         self.owner = owner
         self.address_family = _family_for(address[0])
-        self.connections: dict[socket.socket, threading.Thread] = {}
+        self.connections: set[socket.socket] = set()
+        self.handler_threads: list[threading.Thread] = []
         self.connections_lock = threading.Lock()
         super().__init__(address, handler)
         self.socket.setblocking(False)  # a vanished client never blocks accept()
@@ -67,12 +68,15 @@ class _ThreadPerConnection(socketserver.ThreadingMixIn, socketserver.TCPServer):
             daemon=True,
         )
         with self.connections_lock:
-            self.connections[request] = thread
+            self.connections.add(request)
+            # Keep threads until they have really ended, so stop() can join them all.
+            self.handler_threads = [t for t in self.handler_threads if t.is_alive()]
+            self.handler_threads.append(thread)
         thread.start()
 
     def shutdown_request(self, request):
         with self.connections_lock:
-            self.connections.pop(request, None)
+            self.connections.discard(request)
         super().shutdown_request(request)
 
     def handle_error(self, request, client_address):
@@ -81,13 +85,14 @@ class _ThreadPerConnection(socketserver.ThreadingMixIn, socketserver.TCPServer):
     def end_connections(self, timeout: float) -> None:
         """Shut down every open connection and wait for its thread."""
         with self.connections_lock:
-            items = list(self.connections.items())
-        for conn, _thread in items:
+            connections = list(self.connections)
+            threads = list(self.handler_threads)
+        for conn in connections:
             try:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        for _conn, thread in items:
+        for thread in threads:
             thread.join(timeout)
 
 
