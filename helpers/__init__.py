@@ -71,4 +71,18 @@ __all__ = [
     "StudentCodeError",
     "StudentTimeoutError",
     "ServerClosedEarlyError",
+    "Quiz",
+    "SocketStepper",
+    "EchoWidget",
 ]
+
+# Widgets import ipywidgets, which a grading kernel does not need: load them on first use.
+_LAZY = {"Quiz": "quiz", "SocketStepper": "stepper", "EchoWidget": "echo_widget"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

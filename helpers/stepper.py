@@ -93,9 +93,10 @@ class Step:
         )
         result = f"<br>&rarr; <code>{html.escape(self.result)}</code>" if self.result else ""
         heading = html.escape(_("Step {number} of {total}:", number=self.number, total=self.total))
+        socket_heading = html.escape(_("socket"))
         return (
             f"<p><b>{heading}</b> <code>{html.escape(self.code)}</code>{result}<br>{html.escape(self.explanation)}</p>"
-            f"<table><tr><th>{html.escape(_('socket'))}</th><th>getsockname()</th><th>getpeername()</th></tr>{rows}</table>"
+            f"<table><tr><th>{socket_heading}</th><th>getsockname()</th><th>getpeername()</th></tr>{rows}</table>"
         )
 
     __repr__ = __str__
@@ -348,7 +349,8 @@ class SocketStepper:
 
     def _show_start(self) -> None:
         code = "<br>".join(f"{n}. <code>{html.escape(c)}</code>" for n, (c, _a, _w) in enumerate(self._plan(), start=1))
-        self._view_html.value = f"<p>{html.escape(_('A real server and client on 127.0.0.1. Press Next to make each call:'))}</p><p>{code}</p>"
+        intro = html.escape(_("A real server and client on 127.0.0.1. Press Next to make each call:"))
+        self._view_html.value = f"<p>{intro}</p><p>{code}</p>"
         self._history.value = ""
         self._next_button.disabled = False
 
@@ -363,10 +365,12 @@ class SocketStepper:
             return None
         self._view_html.value = step.html()
         done = "".join(f"<li><code>{html.escape(c)}</code></li>" for c, _a, _w in self._plan()[: self._position])
-        self._history.value = f"<p>{html.escape(_('Calls so far:'))}</p><ol>{done}</ol>"
+        so_far = html.escape(_("Calls so far:"))
+        self._history.value = f"<p>{so_far}</p><ol>{done}</ol>"
         if self.finished:
             self._next_button.disabled = True
-            self._history.value += f"<p>{html.escape(_('Done: every socket is closed. Press Start over to walk again.'))}</p>"
+            done_note = html.escape(_("Done: every socket is closed. Press Start over to walk again."))
+            self._history.value += f"<p>{done_note}</p>"
             self.close()
             self._position = self.total  # stay on the last step until Start over
         return step
