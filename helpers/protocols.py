@@ -25,11 +25,18 @@ import os
 import socket
 import threading
 
+import warnings
+
 from aiosmtpd.smtp import SMTP
-from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.ioloop import IOLoop
-from pyftpdlib.servers import FTPServer as _PyFTPServer
+
+# pyftpdlib still imports asyncore/asynchat on Python 3.11; their DeprecationWarning is the
+# library's business, not the student's, so it is silenced for this import only.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.ioloop import IOLoop
+    from pyftpdlib.servers import FTPServer as _PyFTPServer
 
 from .background import BackgroundServer
 from .messages import N_, _

@@ -306,3 +306,33 @@ def test_ipv6_loopback_is_allowed():
     with helpers.echo_server(host="::1") as srv:
         assert srv.url is None and srv.host == "::1"
         assert echo_roundtrip(srv.address, b"six") == b"six"
+
+
+def test_servers_start_and_stop_inside_a_running_event_loop():
+    """Every factory works while the calling thread runs an asyncio loop, as a notebook kernel does."""
+    import smtplib
+
+    async def inside_loop():
+        for factory in (helpers.smtp_server, helpers.echo_server, helpers.ws_echo_server, lambda: helpers.ftp_server(".")):
+            srv = factory()
+            await asyncio.to_thread(lambda: socket.create_connection(srv.address, timeout=TIMEOUT).close())
+            srv.stop()
+        with helpers.smtp_server() as mail:
+            def send():
+                with smtplib.SMTP(*mail.address, timeout=TIMEOUT) as client:
+                    client.sendmail("a@example.org", ["b@example.org"], "Subject: loop\r\n\r\nhi")
+            await asyncio.to_thread(send)
+        return mail.messages[0]["Subject"]
+
+    assert asyncio.run(inside_loop()) == "loop"
+
+
+def test_importing_helpers_shows_no_warnings():
+    """import helpers in a fresh interpreter with every warning enabled prints nothing."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", "import helpers"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and result.stderr == "", result.stderr
