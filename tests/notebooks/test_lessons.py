@@ -37,16 +37,17 @@ REQUIRED_TERMS = {
     ],
     "07-websockets": [
         "WebSocket", "Upgrade", "full duplex", "await", "request.path", "ws_time_server",
-        "ws_random_server", "http_server", "timezone",
+        "ws_random_server", "http_server", "timezone", "101", "get_event_loop", "utcnow", "NameError",
     ],
     "08-protocol-modules": [
         "http.client", "urllib.request", "xmlrpc.client", "ftplib", "smtplib", "poplib",
-        "imaplib", "nntplib", "telnetlib", "3.13", "Gopher", "aiosmtpd", "pyftpdlib",
+        "imaplib", "nntplib", "telnetlib", "3.13", "Gopher", "aiosmtpd", "pyftpdlib", "httplib",
+        "xmlrpclib", "gopherlib", "port 21",
     ],
     "09-many-clients": ["thread", "selectors", "asyncio", "matplotlib", "latency", "throughput"],
     "10-troubleshooting": [
         "ConnectionRefusedError", "TimeoutError", "Address already in use", "SO_REUSEADDR",
-        "BrokenPipeError", "ConnectionResetError", "bytes", "framing", "ss", "lsof",
+        "BrokenPipeError", "ConnectionResetError", "bytes", "framing", "ss -", "lsof",
     ],
 }
 
