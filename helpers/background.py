@@ -120,6 +120,12 @@ class BackgroundServer:
     Methods that subclasses provide: ``_open(host, port)`` binds and listens
     and returns the bound address; ``_serve()`` runs in the thread until
     ``_shutdown()`` makes it return; ``_close()`` releases the sockets.
+
+    Typical use (every factory returns one)::
+
+        srv = helpers.echo_server()
+        srv.address, srv.log, srv.errors
+        srv.check(); srv.stop()
     """
 
     #: Short name used in thread names and messages.

@@ -73,7 +73,13 @@ def default_timeout() -> float:
 
 @dataclass(frozen=True)
 class Settings:
-    """What ``setup()`` chose; shown as one friendly line in the notebook."""
+    """What ``setup()`` chose; shown as one friendly line in the notebook.
+
+    Typical use::
+
+        settings = helpers.setup()
+        settings.lang, settings.timeout   # -> ('en', 10.0)
+    """
 
     lang: str
     timeout: float

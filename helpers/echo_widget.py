@@ -41,6 +41,13 @@ class EchoWidget:
     reply); showing the object in a cell displays the widget. Attributes:
     ``address``, ``timeout``, ``history`` (one line per click), and the
     ipywidgets ``text``, ``button``, ``output`` and ``view``.
+
+    Typical use::
+
+        srv = helpers.echo_server()
+        widget = EchoWidget(srv.address)
+        widget               # type, click Send, see the reply
+        widget.send("hi")    # -> 'hi'
     """
 
     def __init__(self, address, timeout: float = DEFAULT_TIMEOUT):

@@ -34,39 +34,84 @@ __all__ = [
 
 
 class HelpersError(Exception):
-    """Base class of every error the helpers raise."""
+    """Base class of every error the helpers raise.
+
+    Typical use::
+
+        except helpers.HelpersError as exc: print(exc)
+    """
 
 
 class PortRangeError(HelpersError, ValueError):
-    """A port number outside 0-65535."""
+    """A port number outside 0-65535.
+
+    Typical use::
+
+        helpers.echo_server(port=70000)   # raises PortRangeError
+    """
 
 
 class NotLoopbackError(HelpersError, ValueError):
-    """A server asked to listen beyond this machine without opting in."""
+    """A server asked to listen beyond this machine without opting in.
+
+    Typical use::
+
+        helpers.echo_server(host="0.0.0.0")   # raises NotLoopbackError
+    """
 
 
 class BytesRequiredError(HelpersError, TypeError):
-    """A ``str`` (or other object) where sockets need ``bytes``."""
+    """A ``str`` (or other object) where sockets need ``bytes``.
+
+    Typical use::
+
+        helpers.check_bytes("text")   # raises BytesRequiredError
+    """
 
 
 class ServerStoppedError(HelpersError, RuntimeError):
-    """A stopped server was used."""
+    """A stopped server was used.
+
+    Typical use::
+
+        srv.stop(); srv.address   # raises ServerStoppedError
+    """
 
 
 class ServerThreadError(HelpersError, RuntimeError):
-    """An error happened inside a background server thread."""
+    """An error happened inside a background server thread.
+
+    Typical use::
+
+        srv.check()   # raises ServerThreadError if the thread failed
+    """
 
 
 class StudentCodeError(HelpersError, RuntimeError):
-    """The student's function raised; the original is ``__cause__``."""
+    """The student's function raised; the original is ``__cause__``.
+
+    Typical use::
+
+        except helpers.StudentCodeError as exc: print(exc.__cause__)
+    """
 
 
 class StudentTimeoutError(HelpersError, TimeoutError):
-    """The student's function did not finish before its deadline."""
+    """The student's function did not finish before its deadline.
+
+    Typical use::
+
+        run.result()   # raises StudentTimeoutError after the deadline
+    """
 
 
 class ServerClosedEarlyError(HelpersError, ConnectionError):
-    """The server closed the connection before the client finished."""
+    """The server closed the connection before the client finished.
+
+    Typical use::
+
+        run.request(big)   # raises ServerClosedEarlyError if the server hangs up
+    """
 
 
 def check_port(port) -> int:

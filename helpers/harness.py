@@ -48,6 +48,11 @@ class ServerRun:
 
     Methods for the caller: ``connect()``, ``request()``, ``result()``, ``close()``;
     attributes ``address``, ``deadline``, ``finished``.
+
+    Typical use::
+
+        with helpers.run_server(handle_echo, mode="connection") as run:
+            run.request(b"abc"); run.result()
     """
 
     def __init__(self, target, args=(), *, mode="listener", deadline=DEFAULT_DEADLINE, host="127.0.0.1", backlog=64):

@@ -135,6 +135,12 @@ class Quiz:
     Methods for the caller: ``check(answers)``, ``text()``, ``widget()``;
     attribute ``questions``. Displaying the quiz shows the widget with
     ``text()`` as its text fallback.
+
+    Typical use::
+
+        quiz = Quiz([("Which type is TCP?", ["SOCK_DGRAM", "SOCK_STREAM"], 1, "Streams are TCP.")])
+        quiz               # the widget, or its text where widgets cannot show
+        quiz.check("b")    # Score: 1/1
     """
 
     def __init__(self, questions, title: str | None = None):

@@ -119,6 +119,12 @@ class SocketStepper:
     or None at the end), ``steps()`` (a generator of the remaining steps),
     ``run_all()`` (print every remaining step), ``close()`` (close the sockets
     and start over), ``widget()``. Displaying a stepper shows the widget.
+
+    Typical use::
+
+        stepper = SocketStepper()
+        stepper            # click Next to make one call at a time
+        stepper.run_all()  # or print every step as a table
     """
 
     def __init__(self, timeout: float = STEP_TIMEOUT):

@@ -171,3 +171,16 @@ def test_idle_client_is_not_cut_off_by_the_students_default_timeout():
                 assert conn.recv(10) == b"late"
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def test_every_public_name_documents_a_typical_use():
+    """Every public function and class of helpers has a docstring with a "Typical use" example."""
+    import inspect
+
+    missing = [
+        name
+        for name in helpers.__all__
+        if (inspect.isclass(getattr(helpers, name)) or callable(getattr(helpers, name)))
+        and "Typical use" not in (inspect.getdoc(getattr(helpers, name)) or "")
+    ]
+    assert not missing, missing
