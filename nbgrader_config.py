@@ -1,0 +1,93 @@
+"""nbgrader configuration of the socket-programming course.
+
+Run every nbgrader command from this folder (the repository root); nbgrader
+reads this file from the current folder. The course root is this file's
+folder, wherever the repository is cloned.
+
+    solutions/<lang>/<assignment>/   nbgrader's source (instructor, with solutions and hidden tests)
+    exercises/<lang>/<assignment>/   nbgrader's release (students), made by `nbgrader generate_assignment`
+    submitted/ autograded/ feedback/ gradebook.db   grading data, never in git (.gitignore)
+
+COURSE LANGUAGE -- the one place to choose it:
+    COURSE_LANG=es nbgrader autograde a2-tcp-client
+The environment variable COURSE_LANG (en, es, fr, id, zh-TW; default "en")
+selects solutions/<lang> and exercises/<lang>, the language of the
+"# YOUR CODE HERE" stubs and of the feedback notes, and it is handed to the
+grading kernel so that helpers.setup() shows messages in that language.
+(It is not exported to this process's environment: JupyterLab also reads
+this file, and the lessons there must keep their own folder's language.)
+
+TIMEOUTS (see docs/instructors.md):
+- A test cell may run for TEST_CELL_TIMEOUT seconds, any other cell for
+  CELL_TIMEOUT; then the kernel is interrupted and the cell fails (a test cell
+  scores 0). A kernel that ignores the interrupt is restarted
+  (tools/grading.py), so one stuck submission costs seconds, not minutes,
+  and the batch goes on.
+- While nbgrader runs a notebook it sets NBGRADER_EXECUTION, and
+  helpers.setup() then gives every socket a 3 s timeout instead of 10 s.
+"""
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+COURSE_ROOT = Path(__file__).resolve().parent
+DEFAULT_LANGUAGE = "en"
+#: Seconds one cell of the student's code may run while grading.
+CELL_TIMEOUT = 15
+#: Seconds one test cell may run (the course's tests need about one; a socket gives up after 3).
+TEST_CELL_TIMEOUT = 6
+
+
+def course_language() -> str:
+    """The course language from COURSE_LANG (default "en"), as a course tag such as "zh-TW"."""
+    from helpers.messages import normalise_language
+
+    return normalise_language(os.environ.get("COURSE_LANG") or DEFAULT_LANGUAGE)
+
+
+def load_grading_module():
+    """Import tools/grading.py (the course's nbgrader preprocessors) without touching sys.path."""
+    name = "socket_course_grading"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, COURSE_ROOT / "tools" / "grading.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+LANG = course_language()
+grading = load_grading_module()
+c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+
+# Where things are.
+c.CourseDirectory.root = str(COURSE_ROOT)
+c.CourseDirectory.course_id = "sockets"
+c.CourseDirectory.source_directory = f"solutions/{LANG}"
+c.CourseDirectory.release_directory = f"exercises/{LANG}"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+
+# Students' notebooks start with "# YOUR CODE HERE" in the course language.
+c.ClearSolutions.code_stub = {"python": grading.translated(LANG, "# YOUR CODE HERE") + "\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = grading.translated(LANG, "YOUR ANSWER HERE")
+
+# Bounded grading: every cell has a deadline, and nothing a student does stops the batch.
+c.Execute.timeout = CELL_TIMEOUT
+c.Execute.interrupt_on_timeout = True
+c.Execute.raise_on_iopub_timeout = False  # a kernel that swallows KeyboardInterrupt is still graded
+c.Execute.shutdown_kernel = "immediate"  # the outputs are in: stop the kernel without waiting for its threads
+c.RecoveringExecute.test_cell_timeout = TEST_CELL_TIMEOUT
+c.RecoveringExecute.course_language = LANG
+c.Autograde.autograde_preprocessors = grading.autograde_pipeline()
+c.LimitOutputSize.max_chars = 10_000
+c.LimitOutputSize.course_language = LANG
+# A test cell the student deleted is put back (an edited one is restored anyway: test cells are locked).
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback never shows hidden tests: neither their source nor their tracebacks (nbgrader issue 917).
+c.GenerateFeedback.preprocessors = grading.feedback_pipeline()
+c.StripHiddenTestOutput.course_language = LANG

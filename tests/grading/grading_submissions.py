@@ -1,0 +1,390 @@
+"""Submissions to grade: references, untouched releases, common mistakes and hostile notebooks.
+
+Each one is built from the released notebook, as a student would: only the
+solution cells change (plus, for hostile ones, whatever a student could do to
+the file). ``failing`` names the test cells that must score 0; every other
+test cell must score its full points.
+
+Typical use::
+
+    for case in all_cases():
+        course.submit(case.student, case.assignment, case.build(course.released(case.assignment)))
+"""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from dataclasses import dataclass, field
+from typing import Callable
+
+from grading_course import ASSIGNMENTS, is_solution, nbgrader_id, reference_sources
+
+
+@dataclass(frozen=True)
+class Case:
+    """One student's submission and the score each test cell must get."""
+
+    student: str
+    assignment: str
+    about: str
+    solutions: dict[str, str] = field(default_factory=dict)  # grade_id -> source replacing the reference
+    failing: frozenset[str] = frozenset()
+    tamper: Callable | None = None  # changes the notebook file itself (hostile cases)
+    untouched: bool = False  # submit the released notebook as it is
+    hostile: bool = False
+
+    def build(self, released):
+        notebook = copy.deepcopy(released)
+        if not self.untouched:
+            sources = {**reference_sources(self.assignment), **self.solutions}
+            for cell in notebook.cells:
+                if is_solution(cell):
+                    cell.source = sources[nbgrader_id(cell)]
+        if self.tamper:
+            self.tamper(notebook)
+        return notebook
+
+
+def code(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+def reference(assignment: str) -> Case:
+    return Case(f"reference-{assignment}", assignment, "the reference solution")
+
+
+def untouched(assignment: str) -> Case:
+    return Case(f"untouched-{assignment}", assignment, "the released notebook, unchanged", untouched=True)
+
+
+# ---- common mistakes --------------------------------------------------------------------------
+
+MISTAKES = [
+    Case("a1-udp-is-tcp", "a1-sockets", "make_udp_socket() copied from make_tcp_socket()", {"make_sockets": code('''
+        import socket
+
+        def make_tcp_socket():
+            return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+
+        def make_udp_socket():
+            return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ''')}, frozenset({"udp_socket_is_ipv4_datagram"})),
+    Case("a1-closed-socket", "a1-sockets", "a `with` block closes the socket before returning it", {"make_sockets": code('''
+        import socket
+
+        def make_tcp_socket():
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                return sock
+
+        def make_udp_socket():
+            return socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        ''')}, frozenset({"tcp_socket_is_ipv4_stream"})),
+    Case("a1-str-names", "a1-sockets", "str() of the enums instead of their names", {"describe_socket": code('''
+        def describe_socket(sock):
+            return (str(sock.family), str(sock.type))
+        ''')}, frozenset({"describe_socket_names_family_and_type"})),
+    Case("a2-single-recv", "a2-tcp-client", "a single recv(1024) instead of reading until EOF", {
+        "fetch_greeting": code('''
+        import socket
+
+        def fetch_greeting(address):
+            with socket.create_connection(address) as sock:
+                return sock.recv(1024).decode("utf-8")
+        '''),
+        "echo_roundtrip": code('''
+        def echo_roundtrip(address, data):
+            with socket.create_connection(address) as sock:
+                sock.sendall(data)
+                sock.shutdown(socket.SHUT_WR)
+                return sock.recv(1024)
+        ''')},
+        frozenset({"fetch_greeting_reads_whole_text", "echo_roundtrip_returns_every_byte", "echo_roundtrip_handles_megabytes"})),
+    Case("a2-no-half-close", "a2-tcp-client", "never tells the echo server that the data ended", {"echo_roundtrip": code('''
+        import threading
+
+        def echo_roundtrip(address, data):
+            with socket.create_connection(address) as sock:
+                sender = threading.Thread(target=sock.sendall, args=(data,), daemon=True)
+                sender.start()
+                chunks = []
+                while chunk := sock.recv(65536):
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        ''')}, frozenset({"echo_roundtrip_returns_every_byte", "echo_roundtrip_handles_megabytes", "tcp_clients_close_their_sockets"})),
+    Case("a2-send-then-read", "a2-tcp-client", "sends every byte before reading any: deadlocks on megabytes", {"echo_roundtrip": code('''
+        def echo_roundtrip(address, data):
+            with socket.create_connection(address) as sock:
+                sock.sendall(data)
+                sock.shutdown(socket.SHUT_WR)
+                chunks = []
+                while chunk := sock.recv(65536):
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        ''')}, frozenset({"echo_roundtrip_handles_megabytes"})),
+    Case("a2-decode-per-chunk", "a2-tcp-client", "decodes each recv() result on its own", {"fetch_greeting": code('''
+        import socket
+
+        def fetch_greeting(address):
+            text = ""
+            with socket.create_connection(address) as sock:
+                while chunk := sock.recv(4096):
+                    text += chunk.decode("utf-8")
+            return text
+        ''')}, frozenset({"fetch_greeting_reads_whole_text"})),
+    Case("a2-leaks-sockets", "a2-tcp-client", "never closes its sockets", {
+        "fetch_greeting": code('''
+        import socket
+
+        def fetch_greeting(address):
+            sock = socket.create_connection(address)
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+            return b"".join(chunks).decode("utf-8")
+        ''')}, frozenset({"tcp_clients_close_their_sockets"})),
+    Case("a3-single-recv", "a3-tcp-server", "echoes one recv(1024) and returns", {"handle_echo": code('''
+        def handle_echo(conn):
+            data = conn.recv(1024)
+            conn.sendall(data)
+            return len(data)
+        ''')}, frozenset({"handle_echo_echoes_until_client_closes", "handle_echo_returns_byte_count"})),
+    Case("a3-one-client", "a3-tcp-server", "greets one client only", {"serve_greeting": code('''
+        def serve_greeting(listener, message, clients):
+            conn, address = listener.accept()
+            with conn:
+                conn.sendall(message.encode("utf-8"))
+            return [address]
+        ''')}, frozenset({"serve_greeting_serves_each_client", "serve_greeting_returns_client_addresses"})),
+    Case("a3-no-close", "a3-tcp-server", "forgets to close each client's connection", {"serve_greeting": code('''
+        def serve_greeting(listener, message, clients):
+            addresses = []
+            for _ in range(clients):
+                conn, address = listener.accept()
+                conn.sendall(message.encode("utf-8"))
+                addresses.append(address)
+            return addresses
+        ''')}, frozenset({"serve_greeting_serves_each_client", "serve_greeting_returns_client_addresses"})),
+    Case("a4-no-retry", "a4-udp", "sends once and gives up", {"udp_request": code('''
+        import socket
+
+        def udp_request(address, payload, timeout=0.5, retries=3):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(timeout)
+                sock.sendto(payload, address)
+                try:
+                    return sock.recvfrom(65535)[0]
+                except TimeoutError:
+                    return None
+        ''')}, frozenset({"udp_request_retries_after_loss", "udp_request_gives_up"})),
+    Case("a4-off-by-one", "a4-udp", "sends `retries` times instead of 1 + retries", {"udp_request": code('''
+        import socket
+
+        def udp_request(address, payload, timeout=0.5, retries=3):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(timeout)
+                for _ in range(retries):
+                    sock.sendto(payload, address)
+                    try:
+                        return sock.recvfrom(65535)[0]
+                    except TimeoutError:
+                        pass
+            return None
+        ''')}, frozenset({"udp_request_returns_reply", "udp_request_retries_after_loss", "udp_request_gives_up"})),
+    Case("a5-raw-sockaddr", "a5-names", "returns getaddrinfo's sockaddrs as they come, for every socket type", {"tcp_endpoints": code('''
+        import socket
+
+        def tcp_endpoints(host, port):
+            return [info[4] for info in socket.getaddrinfo(host, port)]
+        ''')}, frozenset({"tcp_endpoints_lists_distinct_pairs"})),
+    Case("a5-colon-check", "a5-names", "decides by looking for a colon, never raises", {"ip_version": code('''
+        def ip_version(address):
+            return 6 if ":" in address else 4
+        ''')}, frozenset({"ip_version_rejects_other_text"})),
+    Case("a6-off-by-one", "a6-websockets", "collects one message too many", {"collect_messages": code('''
+        from websockets.asyncio.client import connect
+
+        async def collect_messages(uri, count):
+            messages = []
+            async with connect(uri) as websocket:
+                while len(messages) <= count:
+                    messages.append(await websocket.recv())
+            return messages
+        ''')}, frozenset({"collect_messages_returns_first_messages", "collect_messages_reads_any_server"})),
+    Case("a6-missing-await", "a6-websockets", "calls websocket.send() without await", {"greet": code('''
+        async def greet(websocket):
+            name = await websocket.recv()
+            websocket.send(f"Hello, {name}!")
+        ''')}, frozenset({"greet_replies_hello_name"})),
+    Case("a7-raises-on-404", "a7-protocols", "lets urllib's HTTPError escape", {"http_get": code('''
+        import urllib.request
+
+        def http_get(url):
+            with urllib.request.urlopen(url) as response:
+                return response.status, response.read()
+        ''')}, frozenset({"http_get_reports_error_status"})),
+    Case("a7-decoded-body", "a7-protocols", "decodes the body to text", {"http_get": code('''
+        import urllib.error
+        import urllib.request
+
+        def http_get(url):
+            try:
+                with urllib.request.urlopen(url) as response:
+                    return response.status, response.read().decode("utf-8")
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode("utf-8")
+        ''')}, frozenset({"http_get_returns_status_and_body", "http_get_reports_error_status"})),
+    Case("a7-raw-sendmail", "a7-protocols", "sends the body alone with sendmail(): no headers", {"send_email": code('''
+        import smtplib
+
+        def send_email(server_address, sender, recipient, subject, body):
+            with smtplib.SMTP(*server_address) as client:
+                client.sendmail(sender, [recipient], body.encode("utf-8"))
+        ''')}, frozenset({"send_email_delivers_message"})),
+    Case("a8-single-recv", "a8-framing", "recv_exactly() calls recv() once", {"recv_exactly": code('''
+        def recv_exactly(sock, n):
+            return sock.recv(n)
+        ''')}, frozenset({"recv_exactly_waits_for_all_bytes", "recv_exactly_reports_early_close", "recv_message_reads_one_frame"})),
+    Case("a8-little-endian", "a8-framing", "packs the length little-endian", {"framing": code('''
+        import struct
+
+        def send_message(sock, payload):
+            sock.sendall(struct.pack("<I", len(payload)) + payload)
+
+        def recv_message(sock):
+            (length,) = struct.unpack("<I", recv_exactly(sock, 4))
+            return recv_exactly(sock, length)
+        ''')}, frozenset({"send_message_writes_length_prefix", "recv_message_reads_one_frame"})),
+]
+
+
+# ---- hostile submissions: graded together in one batch --------------------------------------------
+
+def _replace_test(grade_id: str, source: str):
+    def tamper(notebook):
+        for cell in notebook.cells:
+            if nbgrader_id(cell) == grade_id:
+                cell.source = source
+
+    return tamper
+
+
+def _delete_test(grade_id: str):
+    def tamper(notebook):
+        notebook.cells = [cell for cell in notebook.cells if nbgrader_id(cell) != grade_id]
+
+    return tamper
+
+
+def _unmark_and_replace_test(grade_id: str, source: str):
+    """The student turns the test cell into an ordinary cell (metadata gone) that passes."""
+
+    def tamper(notebook):
+        for cell in notebook.cells:
+            if nbgrader_id(cell) == grade_id:
+                cell.metadata = {}
+                cell.source = source
+
+    return tamper
+
+
+_NO_RETRY = MISTAKES[[m.student for m in MISTAKES].index("a4-no-retry")]
+_A3_SINGLE_RECV = MISTAKES[[m.student for m in MISTAKES].index("a3-single-recv")]
+
+HOSTILE = [
+    Case("hostile-infinite-loop", "a2-tcp-client", "fetch_greeting() never stops (no `if not chunk: break`)",
+         {"fetch_greeting": code('''
+        import socket
+
+        def fetch_greeting(address):
+            chunks = []
+            with socket.create_connection(address) as sock:
+                while True:
+                    chunks.append(sock.recv(65536))
+        ''')}, frozenset({"fetch_greeting_reads_whole_text", "tcp_clients_close_their_sockets"}), hostile=True),
+    Case("hostile-blocking-accept", "a3-tcp-server", "removes the timeout and waits for one client too many",
+         {"serve_greeting": code('''
+        def serve_greeting(listener, message, clients):
+            listener.settimeout(None)
+            addresses = []
+            for _ in range(clients + 1):
+                conn, address = listener.accept()
+                with conn:
+                    conn.sendall(message.encode("utf-8"))
+                addresses.append(address)
+            return addresses
+        ''')}, frozenset({"serve_greeting_serves_each_client", "serve_greeting_returns_client_addresses"}), hostile=True),
+    Case("hostile-swallows-interrupt", "a5-names", "tcp_endpoints() loops forever and ignores KeyboardInterrupt",
+         {"tcp_endpoints": code('''
+        import time
+
+        def tcp_endpoints(host, port):
+            while True:
+                try:
+                    time.sleep(0.05)
+                except KeyboardInterrupt:
+                    pass
+        ''')}, frozenset({"tcp_endpoints_lists_distinct_pairs"}), hostile=True),
+    Case("hostile-sys-exit", "a1-sockets", "describe_socket() calls sys.exit(), and so does a top-level line",
+         {"describe_socket": code('''
+        import sys
+
+        def describe_socket(sock):
+            sys.exit("bye")
+        '''), "make_sockets": reference_sources("a1-sockets")["make_sockets"] + "\n\nimport sys\nsys.exit(0)"},
+         frozenset({"describe_socket_names_family_and_type"}), hostile=True),
+    Case("hostile-os-exit", "a3-tcp-server", "kills the kernel with os._exit() right after defining serve_greeting()",
+         {"serve_greeting": reference_sources("a3-tcp-server")["serve_greeting"] + "\n\nimport os\nos._exit(1)"},
+         frozenset({"serve_greeting_serves_each_client", "serve_greeting_returns_client_addresses"}), hostile=True),
+    Case("hostile-deleted-test", "a4-udp", "a wrong solution whose failing test cell was deleted",
+         _NO_RETRY.solutions, _NO_RETRY.failing, tamper=_delete_test("udp_request_retries_after_loss"), hostile=True),
+    Case("hostile-edited-test", "a4-udp", "a wrong solution whose failing test was edited to pass",
+         _NO_RETRY.solutions, _NO_RETRY.failing, hostile=True, tamper=_replace_test(
+             "udp_request_gives_up",
+             '"""udp_request() gives up."""\nassert udp_request is not None  # much easier now',
+         )),
+    Case("hostile-pass-test", "a4-udp", "a wrong solution whose failing test cell became `pass`, metadata and all",
+         _NO_RETRY.solutions, _NO_RETRY.failing, hostile=True,
+         tamper=_unmark_and_replace_test("udp_request_retries_after_loss", "pass")),
+    Case("hostile-monkeypatch", "a3-tcp-server", "a wrong handle_echo() plus a fake helpers.run_server that makes it pass",
+         {"handle_echo": _A3_SINGLE_RECV.solutions["handle_echo"] + "\n\n" + code('''
+        import helpers
+
+        _real_run_server = helpers.run_server
+
+
+        class _AlwaysRight:
+            def __init__(self):
+                self.sent = b""
+
+            def request(self, data=b"", half_close=True):
+                self.sent = data
+                return data
+
+            def result(self):
+                return len(self.sent)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+
+        def _fake_run_server(target, *args, **kwargs):
+            if getattr(target, "__name__", "") == "handle_echo":
+                return _AlwaysRight()
+            return _real_run_server(target, *args, **kwargs)
+
+
+        helpers.run_server = _fake_run_server
+        ''')}, _A3_SINGLE_RECV.failing, hostile=True),
+    Case("hostile-50-mb-output", "a7-protocols", "a correct solution that prints 50 MB on one line", {
+        "http_get": reference_sources("a7-protocols")["http_get"] + "\n\nprint(\"debug \" * 8_400_000)"},
+        frozenset(), hostile=True),
+]
+
+
+def all_cases() -> list[Case]:
+    """Every submission the grading tests grade."""
+    return [reference(a) for a in ASSIGNMENTS] + [untouched(a) for a in ASSIGNMENTS] + MISTAKES + HOSTILE

@@ -1,0 +1,53 @@
+"""nbgrader_config.py: the course language chosen in one place, the course's plug-ins in nbgrader's pipelines."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from grading_course import REPO
+from traitlets.config.loader import PyFileConfigLoader
+
+
+def load_config(monkeypatch, lang: str | None):
+    if lang is None:
+        monkeypatch.delenv("COURSE_LANG", raising=False)
+    else:
+        monkeypatch.setenv("COURSE_LANG", lang)
+    return PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+
+
+def test_default_language_is_english_and_not_exported(monkeypatch):
+    """Without COURSE_LANG the course is English, and loading the config leaves the environment alone."""
+    config = load_config(monkeypatch, None)
+    assert config.CourseDirectory.source_directory == "solutions/en"
+    assert config.CourseDirectory.release_directory == "exercises/en"
+    assert config.ClearSolutions.code_stub == {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    # JupyterLab reads this file too: an exported COURSE_LANG would override every lesson's language.
+    assert "COURSE_LANG" not in os.environ
+
+
+@pytest.mark.parametrize("lang", ["es", "zh-TW"])
+def test_course_language_selects_folders_stubs_and_kernel(monkeypatch, lang):
+    """COURSE_LANG picks the solutions and exercises folders, the translated stub, and the grading kernel's language."""
+    config = load_config(monkeypatch, lang)
+    grading = __import__("socket_course_grading")
+    stub = grading.translated(lang, "# YOUR CODE HERE")
+    assert stub != "# YOUR CODE HERE", f"locale/{lang}/helpers.po does not translate the stub"
+    assert config.CourseDirectory.source_directory == f"solutions/{lang}"
+    assert config.CourseDirectory.release_directory == f"exercises/{lang}"
+    assert config.ClearSolutions.code_stub["python"] == stub + "\nraise NotImplementedError()"
+    assert config.RecoveringExecute.course_language == lang
+    assert config.StripHiddenTestOutput.course_language == lang
+
+
+def test_course_plugins_are_in_the_pipelines(monkeypatch):
+    """Autograde runs RecoveringExecute and LimitOutputSize; feedback strips hidden output and hidden tests."""
+    config = load_config(monkeypatch, "en")
+    autograde = [step.__name__ for step in config.Autograde.autograde_preprocessors]
+    feedback = [step.__name__ for step in config.GenerateFeedback.preprocessors]
+    assert "RecoveringExecute" in autograde and "Execute" not in autograde
+    assert autograde.index("LimitOutputSize") < autograde.index("SaveAutoGrades")
+    assert feedback.index("StripHiddenTestOutput") < feedback.index("ClearHiddenTests")
+    assert config.Execute.raise_on_iopub_timeout is False and config.Execute.interrupt_on_timeout is True
+    assert config.OverwriteCells.add_missing_cells is True

@@ -1,0 +1,71 @@
+"""Feedback never shows hidden tests: neither their source nor their tracebacks (nbgrader issue 917)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nbformat
+import pytest
+from grading_course import ASSIGNMENTS, hidden_lines
+from grading_submissions import MISTAKES
+
+# The shared grading run (conftest.py) takes two to three minutes; pytest's default limit is 300 s.
+pytestmark = pytest.mark.timeout(900)
+
+#: Hidden lines that could also be ordinary code (imports, a lone `pass`) prove nothing.
+MIN_LENGTH = 14
+
+
+def page_text(path) -> str:
+    """The visible text of a feedback page: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+def secret_lines(course) -> set[str]:
+    """Hidden-test lines long enough to identify, that appear nowhere (not even inside a line) in the releases."""
+    released = "\n".join(
+        cell.source for name in ASSIGNMENTS for cell in nbformat.read(course.release_path(name), as_version=4).cells
+    )
+    return {line for name in ASSIGNMENTS for line in hidden_lines(name) if len(line) >= MIN_LENGTH and line not in released}
+
+
+def test_autograded_notebooks_keep_hidden_tests(grading_run):
+    """The instructor's autograded notebooks do contain the hidden tests, so the feedback check below can fail."""
+    course = grading_run.courses[1]
+    text = course.autograded_path("reference-a2-tcp-client", "a2-tcp-client").read_text(encoding="utf-8")
+    assert "BEGIN HIDDEN TESTS" in text
+
+
+def test_feedback_never_shows_hidden_tests(grading_run):
+    """No feedback page contains a hidden-test line or marker, for any submission."""
+    secrets = secret_lines(grading_run.courses[0])
+    assert len(secrets) > 50
+    files = grading_run.feedback_files()
+    assert len(files) == len(grading_run.cases)
+    for path in files:
+        text = page_text(path)
+        assert "HIDDEN TESTS" not in text, path
+        # A hidden line may also be a line of the student's own code (`while chunk := sock.recv(...)`).
+        student, assignment = path.parts[-3], path.parts[-2]
+        submitted = nbformat.read(path.parents[3] / "submitted" / student / assignment / f"{assignment}.ipynb", as_version=4)
+        own = "\n".join(cell.source for cell in submitted.cells)
+        leaked = sorted(line for line in secrets if line in text and line not in own)
+        assert not leaked, f"{path}: {leaked[:3]}"
+
+
+def test_hidden_failure_is_summarised(grading_run):
+    """A failure inside the hidden tests shows one sentence, without the traceback or the assertion."""
+    case = next(case for case in MISTAKES if case.student == "a3-single-recv")
+    course = grading_run.course_of(case)
+    text = page_text(course.root / "feedback" / case.student / case.assignment / f"{case.assignment}.html")
+    assert "A hidden test failed" in text
+    assert "Traceback" not in text.split("handle_echo_returns_byte_count", 1)[1].split("Grade cell", 1)[0]
+
+
+def test_visible_failure_keeps_its_message(grading_run):
+    """A failing visible test keeps its assertion message, so the student learns what went wrong."""
+    case = next(case for case in MISTAKES if case.student == "a1-str-names")
+    course = grading_run.course_of(case)
+    text = page_text(course.root / "feedback" / case.student / case.assignment / f"{case.assignment}.html")
+    assert "AssertionError: got ('" in text  # the visible assertion's own message
