@@ -33,7 +33,7 @@ from .errors import (
 )
 from .harness import ServerRun, run_server
 from .hints import explain
-from .messages import LANGUAGES, get_language
+from .messages import LANGUAGES, get_language, translate
 from .protocols import ftp_server, smtp_server
 from .servers import echo_server, greeting_server, http_server, udp_echo_server
 from .ws import utc_timestamp, ws_echo_server, ws_random_server, ws_time_server
@@ -44,6 +44,7 @@ __all__ = [
     "grading",
     "LANGUAGES",
     "get_language",
+    "translate",
     "greeting_server",
     "echo_server",
     "udp_echo_server",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polib
 
-__all__ = ["LANGUAGES", "CATALOG_DIR", "_", "N_", "get_language", "set_language", "catalog_path"]
+__all__ = ["LANGUAGES", "CATALOG_DIR", "_", "N_", "translate", "get_language", "set_language", "catalog_path"]
 
 #: Course languages as BCP 47 tags (folder names under ``locale/``).
 LANGUAGES = ("en", "es", "fr", "id", "zh-TW")
@@ -116,6 +116,20 @@ def _(message: str, /, **values) -> str:
         except (KeyError, IndexError, ValueError):
             return message.format(**values)
     return text
+
+
+def translate(message: str, /, **values) -> str:
+    """Public name of ``_`` for notebook cells: ``message`` in the student's language, ``values`` filled in.
+
+    Test cells call it as ``helpers.translate(...)``, never as a bare ``_``,
+    which a student's ``for _ in ...`` would shadow. The catalog extractor
+    collects its literal ``message`` like a ``_("...")`` literal.
+
+    Typical use::
+
+        assert reply == b"ping", helpers.translate("got {reply!r}", reply=reply)
+    """
+    return _(message, **values)
 
 
 def N_(message: str) -> str:

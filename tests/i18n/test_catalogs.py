@@ -120,3 +120,15 @@ def test_translations_keep_the_markdown_shape(lang):
         for problem in structure.differences(entry.msgid, entry.msgstr, lang, equivalents):
             found.append(f"{relative(path)} {entry.comment.splitlines()[0]}: {problem}")
     assert not found, f"{len(found)} problem(s):\n" + "\n".join(found[:40])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_code_texts_keep_their_placeholders(lang):
+    """A translated text from a code cell (quiz, _(), helpers.translate) keeps the English {placeholders} exactly."""
+    found = [
+        f"{relative(path)}: {entry.msgid[:60]!r}"
+        for path, entry in translated_entries(lang)
+        if entry.comment.startswith("code in cell")
+        and catalogs.placeholders(entry.msgid) != catalogs.placeholders(entry.msgstr)
+    ]
+    assert not found, f"{len(found)} problem(s):\n" + "\n".join(found[:40])

@@ -6,6 +6,9 @@ Spanish release is graded with the real nbgrader CLI, in one batch.
 
 from __future__ import annotations
 
+import html
+import re
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +24,7 @@ sys.path.insert(0, str(GRADING_TESTS))
 from grading_course import ASSIGNMENTS, Course, Running, release_tool  # noqa: E402
 from grading_submissions import MISTAKES, reference  # noqa: E402
 
+import helpers  # noqa: E402
 from helpers.messages import _, get_language, set_language  # noqa: E402
 
 LANG = "es"
@@ -32,13 +36,25 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def spanish(message: str) -> str:
+#: Visible-test failures of the WRONG cases: (student, English message id, its values).
+VISIBLE_FAILURES = [
+    ("a1-udp-is-tcp", "expected type SOCK_DGRAM, got {kind!r}", {"kind": socket.SOCK_STREAM}),
+    ("a8-little-endian", "the bytes on the wire were {raw!r}", {"raw": b"\x05\x00\x00\x00hello"}),
+]
+
+
+def spanish(message: str, **values) -> str:
     previous = get_language()
     set_language(LANG)
     try:
-        return _(message)
+        return helpers.translate(message, **values) if values else _(message)
     finally:
         set_language(previous)
+
+
+def page_text(path: Path) -> str:
+    """The visible text of a feedback page: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
 @dataclass
@@ -109,3 +125,16 @@ def test_spanish_feedback_reads_in_spanish(graded):
         assert "Ejercicio" in page
         assert "Escribe tu código donde dice" in page  # the Spanish instructions reached the feedback
         assert "A hidden test failed" not in page and "# YOUR CODE HERE" not in page
+
+
+@pytest.mark.parametrize(("student", "message", "values"), VISIBLE_FAILURES, ids=[case[0] for case in VISIBLE_FAILURES])
+def test_spanish_feedback_shows_spanish_test_message(graded, student, message, values):
+    """A failing visible test's assertion message reads in Spanish in the feedback; the English message text is absent."""
+    course, _scores = graded
+    [path] = [path for path in course.feedback_files() if path.parent.parent.name == student]
+    page = page_text(path)
+    english = message.format(**values)
+    translated = spanish(message, **values)
+    assert translated != english, f"no Spanish translation of {message!r} in locale/es/solutions/"
+    assert f"AssertionError: {translated}" in page
+    assert english not in page  # the cell's source shows only the message id with its {placeholders}

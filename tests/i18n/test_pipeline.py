@@ -223,6 +223,42 @@ def test_code_strings_are_quiz_texts_and_marked_literals():
     assert notebook_text.code_strings("def broken(:") == []
 
 
+def test_code_strings_include_translate_literals():
+    """helpers.translate("...") literals in a test cell are extracted like _("..."), placeholders kept, f-strings and other calls not."""
+    source = (
+        "for _ in range(3):\n"
+        "    pass\n"
+        "assert reply == b'hi', helpers.translate('got {reply!r}, expected {expected}', reply=reply, expected=2)\n"
+        "raise AssertionError(translate(\"ip_version({text!r}) returned {result!r}\", text=t, result=r))\n"
+        "assert ok, f'not extracted {reply}'\n"
+        "table = 'abc'.translate(mapping)\n"
+    )
+    assert notebook_text.code_strings(source) == ["got {reply!r}, expected {expected}", "ip_version({text!r}) returned {result!r}"]
+
+
+def test_helpers_translate_reads_solution_catalogs(course, monkeypatch):
+    """helpers.translate fills the placeholders of the Spanish text found in a solution catalog; English stays the fallback."""
+    import helpers
+    from helpers import messages
+
+    locale = course / "locale"
+    po = catalogs.new_catalog("es")
+    po.append(catalogs.message("got {count} bytes back, sent {sent}"))
+    po[0].msgstr = "recibiste {count} bytes de vuelta; enviaste {sent}"
+    catalogs.save(po, locale / "es/solutions/a2-tcp-client.po")
+    catalogs.save(catalogs.new_catalog("es"), locale / "es/helpers.po")
+    monkeypatch.setattr(messages, "CATALOG_DIR", locale)
+    messages._translations.cache_clear()
+    previous = messages.get_language()
+    try:
+        messages.set_language("es")
+        assert helpers.translate("got {count} bytes back, sent {sent}", count=3, sent=5) == "recibiste 3 bytes de vuelta; enviaste 5"
+        assert helpers.translate("not in any catalog: {n}", n=1) == "not in any catalog: 1"
+    finally:
+        messages.set_language(previous)
+        messages._translations.cache_clear()
+
+
 def test_helpers_read_texts_from_lesson_catalogs(course, monkeypatch):
     """helpers.messages._ finds a quiz text translated in a lesson catalog (not only in helpers.po)."""
     from helpers import messages

@@ -5,8 +5,8 @@ short); its extracted comment names the cell id, which survives edits of the
 text. Code cells are copied byte for byte, and ``helpers.setup()`` picks the
 language from the notebook's folder; the only texts taken from code are those
 the helpers translate at run time: every string of a ``Quiz(...)`` call and
-every ``_("...")`` literal (``helpers.messages._`` reads them from this
-notebook's catalog).
+every ``_("...")`` or ``translate("...")`` literal (``helpers.messages._``
+and ``helpers.translate`` read them from this notebook's catalog).
 
 Typical use::
 
@@ -65,7 +65,7 @@ def _called(node: ast.Call) -> str:
 
 
 def code_strings(source: str) -> list[str]:
-    """Texts a code cell shows through the helpers' catalog: ``Quiz(...)`` strings and ``_("...")`` literals.
+    """Texts a code cell shows through the helpers' catalog: ``Quiz(...)`` strings, ``_("...")`` and ``translate("...")`` literals.
 
     Dict keys ("text", "options" ...) are not texts; a cell that does not parse yields nothing.
 
@@ -81,7 +81,7 @@ def code_strings(source: str) -> list[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        if _called(node) in ("_", "N_") and node.args:
+        if _called(node) in ("_", "N_", "translate") and node.args:  # helpers.translate too
             nodes.append(node.args[0])
         elif _called(node).endswith("Quiz"):
             keys = {id(key) for inner in ast.walk(node) if isinstance(inner, ast.Dict) for key in inner.keys if key is not None}
