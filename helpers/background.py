@@ -111,6 +111,27 @@ def _caller_site():
     return (frame.f_code.co_filename, frame.f_lineno), shell.execution_count
 
 
+def made_by_earlier_run(site, candidates) -> list:
+    """The objects in ``candidates`` that an earlier run of the cell at ``site`` created.
+
+    ``site`` is what ``_caller_site()`` returned for the new object (None outside
+    a notebook, which matches nothing); each candidate keeps its own in ``_site``.
+
+    Typical use (re-running a cell replaces what its previous run made)::
+
+        for old in made_by_earlier_run(self._site, running_servers()):
+            old.stop()
+    """
+    if site is None:
+        return []
+    where, run = site
+    return [
+        other
+        for other in candidates
+        if getattr(other, "_site", None) and other._site[0] == where and other._site[1] != run
+    ]
+
+
 class BackgroundServer:
     """A server running in a daemon thread on loopback and an ephemeral port.
 
@@ -264,15 +285,10 @@ class BackgroundServer:
                 self._record_error(exc)
 
     def _replace_previous_run(self) -> None:
-        site = _caller_site()
-        self._site = site
-        if site is None:
-            return
-        where, run = site
-        for other in running_servers():
-            other_site = getattr(other, "_site", None)
-            if other_site and other_site[0] == where and other_site[1] != run and type(other) is type(self):
-                other.stop()
+        self._site = _caller_site()
+        same_kind = [other for other in running_servers() if type(other) is type(self)]
+        for other in made_by_earlier_run(self._site, same_kind):
+            other.stop()
 
 
 class Waker:

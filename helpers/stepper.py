@@ -27,7 +27,7 @@ import socket
 import weakref
 from dataclasses import dataclass
 
-from .background import _caller_site
+from .background import _caller_site, made_by_earlier_run
 from .hints import explain
 from .messages import N_, _
 
@@ -393,15 +393,9 @@ class SocketStepper:
     # -- life cycle --------------------------------------------------------
     def _replace_previous_run(self) -> None:
         # Re-running the notebook cell that made a stepper closes the old one's sockets.
-        site = _caller_site()
-        self._site = site
-        if site is None:
-            return
-        where, run = site
-        for other in list(_live):
-            other_site = getattr(other, "_site", None)
-            if other_site and other_site[0] == where and other_site[1] != run:
-                other.close()
+        self._site = _caller_site()
+        for other in made_by_earlier_run(self._site, list(_live)):
+            other.close()
 
 
 def _close_all() -> None:

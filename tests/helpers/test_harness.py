@@ -9,14 +9,6 @@ import time
 import pytest
 
 import helpers
-from helpers.messages import set_language
-
-
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
 
 
 def handle_echo(conn):

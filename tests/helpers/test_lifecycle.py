@@ -10,7 +10,6 @@ import threading
 import pytest
 
 import helpers
-from helpers.messages import set_language
 
 FACTORIES = {
     "greeting": helpers.greeting_server,
@@ -25,13 +24,6 @@ FACTORIES = {
 
 def open_fds() -> int:
     return len(os.listdir(f"/proc/{os.getpid()}/fd"))
-
-
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))

@@ -21,13 +21,6 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 @pytest.fixture
 def quiz():
     return Quiz(QUESTIONS, title="Sockets")

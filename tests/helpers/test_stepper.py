@@ -8,15 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from helpers.messages import set_language
 from helpers.stepper import SocketStepper
-
-
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
 
 
 @pytest.fixture
