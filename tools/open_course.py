@@ -68,7 +68,7 @@ def start_lesson(lang: str, root: Path = ROOT) -> tuple[str, Path]:
 
     Typical use::
 
-        start_lesson("fr")   # -> ("en", ROOT / "notebooks/en/00-start-here.ipynb") until fr exists
+        start_lesson("pt")   # -> ("en", ROOT / "notebooks/en/00-start-here.ipynb") while no edition exists
     """
     lesson = root / "notebooks" / lang / START_LESSON
     if lesson.is_file():
