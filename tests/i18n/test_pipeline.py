@@ -236,45 +236,41 @@ def test_code_strings_include_translate_literals():
     assert notebook_text.code_strings(source) == ["got {reply!r}, expected {expected}", "ip_version({text!r}) returned {result!r}"]
 
 
-def test_helpers_translate_reads_solution_catalogs(course, monkeypatch):
-    """helpers.translate fills the placeholders of the Spanish text found in a solution catalog; English stays the fallback."""
-    import helpers
+@pytest.fixture
+def spanish_helpers(course, monkeypatch):
+    """Point the helpers at the throw-away course's catalogs, in Spanish; return a function that adds one."""
     from helpers import messages
 
     locale = course / "locale"
-    po = catalogs.new_catalog("es")
-    po.append(catalogs.message("got {count} bytes back, sent {sent}"))
-    po[0].msgstr = "recibiste {count} bytes de vuelta; enviaste {sent}"
-    catalogs.save(po, locale / "es/solutions/a2-tcp-client.po")
     catalogs.save(catalogs.new_catalog("es"), locale / "es/helpers.po")
     monkeypatch.setattr(messages, "CATALOG_DIR", locale)
-    messages._translations.cache_clear()
-    previous = messages.get_language()
-    try:
-        messages.set_language("es")
-        assert helpers.translate("got {count} bytes back, sent {sent}", count=3, sent=5) == "recibiste 3 bytes de vuelta; enviaste 5"
-        assert helpers.translate("not in any catalog: {n}", n=1) == "not in any catalog: 1"
-    finally:
-        messages.set_language(previous)
+
+    def add_catalog(relative: str, english: str, spanish: str) -> None:
+        po = catalogs.new_catalog("es")
+        po.append(catalogs.message(english))
+        po[0].msgstr = spanish
+        catalogs.save(po, locale / "es" / relative)
         messages._translations.cache_clear()
 
+    previous = messages.get_language()
+    messages.set_language("es")
+    yield add_catalog
+    messages.set_language(previous)
+    messages._translations.cache_clear()
 
-def test_helpers_read_texts_from_lesson_catalogs(course, monkeypatch):
+
+def test_helpers_translate_reads_solution_catalogs(spanish_helpers):
+    """helpers.translate fills the placeholders of the Spanish text found in a solution catalog; English stays the fallback."""
+    import helpers
+
+    spanish_helpers("solutions/a2-tcp-client.po", "got {count} bytes back, sent {sent}", "recibiste {count} bytes de vuelta; enviaste {sent}")
+    assert helpers.translate("got {count} bytes back, sent {sent}", count=3, sent=5) == "recibiste 3 bytes de vuelta; enviaste 5"
+    assert helpers.translate("not in any catalog: {n}", n=1) == "not in any catalog: 1"
+
+
+def test_helpers_read_texts_from_lesson_catalogs(spanish_helpers):
     """helpers.messages._ finds a quiz text translated in a lesson catalog (not only in helpers.po)."""
     from helpers import messages
 
-    locale = course / "locale"
-    po = catalogs.new_catalog("es")
-    po.append(catalogs.message("Which port?"))
-    po[0].msgstr = "¿Qué puerto?"
-    catalogs.save(po, locale / "es/notebooks/01-intro.po")
-    catalogs.save(catalogs.new_catalog("es"), locale / "es/helpers.po")
-    monkeypatch.setattr(messages, "CATALOG_DIR", locale)
-    messages._translations.cache_clear()
-    previous = messages.get_language()
-    try:
-        messages.set_language("es")
-        assert messages._("Which port?") == "¿Qué puerto?"
-    finally:
-        messages.set_language(previous)
-        messages._translations.cache_clear()
+    spanish_helpers("notebooks/01-intro.po", "Which port?", "¿Qué puerto?")
+    assert messages._("Which port?") == "¿Qué puerto?"
