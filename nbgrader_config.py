@@ -21,7 +21,7 @@ TIMEOUTS (see docs/instructors.md):
 - A test cell may run for TEST_CELL_TIMEOUT seconds, any other cell for
   CELL_TIMEOUT; then the kernel is interrupted and the cell fails (a test cell
   scores 0). A kernel that ignores the interrupt is restarted
-  (tools/grading.py), so one stuck submission costs seconds, not minutes,
+  (tools/course_grading/), so one stuck submission costs seconds, not minutes,
   and the batch goes on.
 - While nbgrader runs a notebook it sets NBGRADER_EXECUTION, and
   helpers.setup() then gives every socket a 3 s timeout instead of 10 s.
@@ -47,11 +47,12 @@ def course_language() -> str:
     return normalise_language(os.environ.get("COURSE_LANG") or DEFAULT_LANGUAGE)
 
 
-def load_grading_module():
-    """Import tools/grading.py (the course's nbgrader preprocessors) without touching sys.path."""
+def load_grading_package():
+    """Import tools/course_grading/ (the course's nbgrader plug-ins) without touching sys.path."""
     name = "socket_course_grading"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, COURSE_ROOT / "tools" / "grading.py")
+        package = COURSE_ROOT / "tools" / "course_grading"
+        spec = importlib.util.spec_from_file_location(name, package / "__init__.py", submodule_search_locations=[str(package)])
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -59,7 +60,7 @@ def load_grading_module():
 
 
 LANG = course_language()
-grading = load_grading_module()
+grading = load_grading_package()
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
 # Where things are.

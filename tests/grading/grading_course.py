@@ -95,8 +95,9 @@ class Course:
         root.mkdir(parents=True)
         shutil.copy2(REPO / "nbgrader_config.py", root)
         (root / "tools").mkdir()
-        for name in ("grading.py", "release_exercises.py"):
-            shutil.copy2(REPO / "tools" / name, root / "tools")
+        shutil.copy2(REPO / "tools" / "release_exercises.py", root / "tools")
+        shutil.copytree(REPO / "tools" / "course_grading", root / "tools" / "course_grading",
+                        ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(REPO / "solutions", root / "solutions")
         return cls(root)
 

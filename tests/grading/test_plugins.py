@@ -1,16 +1,21 @@
-"""The course's nbgrader preprocessors (tools/grading.py) on hand-made cells: fast checks of each rule."""
+"""The course's nbgrader preprocessors (tools/course_grading/) on hand-made cells: fast checks of each rule."""
 
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 from grading_course import REPO
 from nbformat.v4 import new_code_cell, new_output
 
 
 def _grading():
-    spec = importlib.util.spec_from_file_location("grading_plugins_under_test", REPO / "tools" / "grading.py")
+    package = REPO / "tools" / "course_grading"
+    spec = importlib.util.spec_from_file_location(
+        "grading_plugins_under_test", package / "__init__.py", submodule_search_locations=[str(package)]
+    )
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

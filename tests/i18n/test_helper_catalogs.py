@@ -31,7 +31,7 @@ def test_template_is_current():
 def test_every_marked_literal_is_extracted():
     """Every _("...") / N_("...") / translated(lang, "...") literal reaches the catalogs (none hidden from Babel, e.g. inside an f-string)."""
     missed = []
-    files = sorted((ROOT / "helpers").glob("*.py")) + [ROOT / name for name in helper_messages.SOURCES[1:]]
+    files = sorted(path for source in helper_messages.SOURCES for path in ([ROOT / source] if source.endswith(".py") else (ROOT / source).rglob("*.py")))
     for path in files:
         if not path.exists():
             continue

@@ -5,7 +5,7 @@ The ``helpers`` domain (``locale/<lang>/helpers.po``, read by
 outside the lesson prose:
 
 - ``helpers/*.py``: ``_("...")`` translates at once, ``N_("...")`` only marks;
-- ``tools/grading.py`` and ``nbgrader_config.py``: ``translated(lang, "...")``
+- ``tools/course_grading/`` and ``nbgrader_config.py``: ``translated(lang, "...")``
   (nbgrader stubs such as "# YOUR CODE HERE", grading notes in feedback).
 
 Typical use::
@@ -29,7 +29,7 @@ __all__ = ["KEYWORDS", "SOURCES", "extract", "template"]
 #: Function name -> which argument is the message (None: the first).
 KEYWORDS = {"_": None, "N_": None, "translated": (2,)}
 #: Folders and files scanned, relative to the repository root.
-SOURCES = ("helpers", "tools/grading.py", "nbgrader_config.py")
+SOURCES = ("helpers", "tools/course_grading", "nbgrader_config.py")
 
 
 def _messages(path: Path):

@@ -1,6 +1,6 @@
 """nbgrader plug-ins of the course: grading that never hangs, never floods, never leaks hidden tests.
 
-``nbgrader_config.py`` loads this file and puts three preprocessors into
+``nbgrader_config.py`` loads this package and puts three preprocessors into
 nbgrader's pipelines:
 
 - ``RecoveringExecute`` (autograde): nbgrader's ``Execute`` plus three things.
@@ -26,7 +26,7 @@ Custom preprocessors must keep ``enabled = True`` (the default of
 
 Typical use (in ``nbgrader_config.py``)::
 
-    grading = load_grading_module()
+    grading = load_grading_package()
     c.Autograde.autograde_preprocessors = grading.autograde_pipeline()
     c.GenerateFeedback.preprocessors = grading.feedback_pipeline()
 """
