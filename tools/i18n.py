@@ -5,7 +5,7 @@ Commands (run from the repository root with the course's venv):
 
   .venv/bin/python tools/i18n.py extract          refresh locale/*.pot and merge into every locale/<lang>/
   .venv/bin/python tools/i18n.py extract-helpers  the same, only for helper messages (helpers.pot/.po)
-  .venv/bin/python tools/i18n.py build es         write notebooks/es, solutions/es (executed), exercises/es
+  .venv/bin/python tools/i18n.py build es         write notebooks/es (web pages too), solutions/es (executed), exercises/es
   .venv/bin/python tools/i18n.py check [es ...]   every translation test (pytest tests/i18n) + nbval of notebooks/<lang>
   .venv/bin/python tools/i18n.py status [es]      how much of each catalog is translated
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/ holds the course_i18n package
 
-from course_i18n import catalogs, editions, extraction, layout  # noqa: E402
+from course_i18n import catalogs, editions, extraction, layout, web_pages  # noqa: E402
 
 
 def command_extract(args) -> int:
@@ -52,6 +52,8 @@ def command_build(args) -> int:
         print("removed", layout.source_relative(path))
     for path in editions.copy_assets(lang):
         print("copied", layout.source_relative(path))
+    for path in web_pages.build(lang):
+        print("wrote", layout.source_relative(path))
     for path in editions.build_markdown(lang, execute_notebooks=args.execute):
         print("wrote", layout.source_relative(path))
     if not args.no_release:
