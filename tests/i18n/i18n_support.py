@@ -15,3 +15,8 @@ from course_i18n import layout  # noqa: E402
 LANGUAGES = layout.languages()
 #: Languages whose generated editions exist (notebooks/<lang>/ or solutions/<lang>/).
 EDITIONS = [lang for lang in LANGUAGES if any((ROOT / area / lang).is_dir() for area in layout.AREAS)]
+#: Languages whose code texts (comments, docstrings, printed and check messages, quiz data, plot labels)
+#: and web pages are translated: for these, the catalogs must be complete for code texts too and the
+#: "every word in the language" checks of test_language_done.py apply. The lead adds a language here
+#: once its translations have landed (see /work/briefs/i18n-milestone1.txt).
+CODE_TEXT_LANGUAGES: list[str] = []
