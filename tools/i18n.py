@@ -8,6 +8,7 @@ Commands (run from the repository root with the course's venv):
   .venv/bin/python tools/i18n.py build es         write notebooks/es (web pages too), solutions/es (executed), exercises/es
   .venv/bin/python tools/i18n.py check [es ...]   every translation test (pytest tests/i18n) + nbval of notebooks/<lang>
   .venv/bin/python tools/i18n.py status [es]      how much of each catalog is translated
+  .venv/bin/python tools/i18n.py labels [es]      the JupyterLab labels the text quotes, as each language pack shows them
 
 A new language is a new folder locale/<tag>/, then `extract`, translate, `build <tag>`
 (see docs/translators.md).
@@ -84,6 +85,28 @@ def command_status(args) -> int:
     return 0
 
 
+def command_labels(args) -> int:
+    from course_i18n import jupyterlab_labels, notebook_text
+
+    quotes: dict[str, list[str]] = {}
+    for source in layout.source_notebooks():
+        for cell in notebook_text.read(source).cells:
+            if cell.cell_type == "markdown":
+                for steps in jupyterlab_labels.quoted_paths(cell.source):
+                    quotes.setdefault(" ▸ ".join(steps), []).append(f"{layout.catalog_name(source)} cell {cell.get('id')}")
+    for lang in args.lang or [lang for lang in layout.languages() if lang in jupyterlab_labels.PACKS]:
+        print(f"## {lang} (jupyterlab-language-pack-{jupyterlab_labels.PACKS[lang].replace('_', '-')})")
+        for path, places in quotes.items():
+            steps = jupyterlab_labels.SEPARATORS.split(path)
+            shown = [
+                jupyterlab_labels.translation(jupyterlab_labels.label(step, "menu" if position == 0 and len(steps) > 1 else ""), lang)
+                for position, step in enumerate(steps)
+            ]
+            print(f"- English **{path}** -> write **{' ▸ '.join(shown)}** ({len(places)}: {', '.join(places)})")
+        print()
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tools/i18n.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +132,9 @@ def main(argv=None) -> int:
     status = sub.add_parser("status", help="translated / fuzzy / obsolete counts per catalog")
     status.add_argument("lang", nargs="*")
     status.set_defaults(function=command_status)
+    labels = sub.add_parser("labels", help="JupyterLab labels the text quotes, as each language pack shows them")
+    labels.add_argument("lang", nargs="*")
+    labels.set_defaults(function=command_labels)
     args = parser.parse_args(argv)
     return args.function(args)
 

@@ -23,7 +23,7 @@ import nbformat
 
 from . import catalogs, execute, layout, links, notebook_text, web_pages
 
-__all__ = ["edition_notebook", "build_markdown", "carry_outputs", "copy_assets", "remove_stale", "same_content", "write"]
+__all__ = ["edition_notebook", "stub_translations", "build_markdown", "carry_outputs", "copy_assets", "remove_stale", "same_content", "write"]
 
 
 def edition_notebook(source: Path, lang: str, root: Path = layout.ROOT, locale: Path = layout.LOCALE):
@@ -37,9 +37,30 @@ def edition_notebook(source: Path, lang: str, root: Path = layout.ROOT, locale: 
     name = layout.catalog_name(source, root)
     catalog = catalogs.load(layout.catalog_path(lang, name, locale))
     edition = notebook_text.translate(notebook, catalogs.translations(catalog), catalogs.code_translations(catalog))
+    stubs = stub_translations(lang, locale)
     for _index, cell in notebook_text.markdown_cells(edition):
-        cell.source = links.localise_links(cell.source, lang)
+        cell.source = links.localise_paths(links.localise_links(cell.source, lang), lang)
+        for english, translated in stubs.items():
+            cell.source = cell.source.replace(english, translated)
     return edition
+
+
+#: nbgrader's stubs, which nbgrader_config.py takes from helpers.po for each language.
+STUBS = ("# YOUR CODE HERE", "YOUR ANSWER HERE")
+
+
+def stub_translations(lang: str, locale: Path = layout.LOCALE) -> dict[str, str]:
+    """English nbgrader stub -> the edition's stub (as the released exercises show it), for those translated.
+
+    Text that quotes ``# YOUR CODE HERE`` must quote what the student's
+    notebook says: the build replaces the English stub in markdown cells.
+
+    Typical use::
+
+        stub_translations("fr")   # {'# YOUR CODE HERE': '# VOTRE CODE ICI', ...}
+    """
+    helpers = catalogs.translations(catalogs.load(layout.catalog_path(lang, layout.HELPERS_DOMAIN, locale)))
+    return {stub: helpers[stub] for stub in STUBS if helpers.get(stub) and helpers[stub] != stub}
 
 
 def _comparable(notebook) -> dict:
