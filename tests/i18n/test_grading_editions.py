@@ -137,17 +137,17 @@ def test_feedback_reads_in_the_language(graded):
 
 
 @pytest.mark.parametrize(("student", "assignment", "message", "values"), VISIBLE_FAILURES, ids=[case[0] for case in VISIBLE_FAILURES])
-def test_feedback_shows_the_translated_test_message(graded, request, student, assignment, message, values):
+def test_feedback_shows_the_translated_test_message(graded, student, assignment, message, values):
     """A failing visible test's assert message reads in the language in the feedback (once its code texts are translated)."""
     course, _scores = graded
-    if course.lang not in CODE_TEXT_LANGUAGES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{course.lang}'s code texts are not translated yet (i18n_support.CODE_TEXT_LANGUAGES)"))
     [path] = [path for path in course.feedback_files() if path.parent.parent.name == student]
     page = page_text(path)
     english = message
     for field, value in values.items():
         english = english.replace(field, value)
     translated = assert_message(course.lang, assignment, message, values)
+    if translated == english and course.lang not in CODE_TEXT_LANGUAGES:
+        pytest.xfail(f"{course.lang}'s code texts are not translated yet (i18n_support.CODE_TEXT_LANGUAGES)")
     assert translated != english, f"no translation of {message!r} in locale/{course.lang}/solutions/{assignment}.po"
     assert f"AssertionError: {translated}" in page
     assert english not in page
