@@ -6,7 +6,9 @@ on the real editions and on throw-away or purpose-broken files alike.
 What may stay English, in one place (``ALLOWED_ENGLISH``): Python's own
 exception text, protocol data (FTP/SMTP replies, HTTP status and request
 lines), reprs of Python objects and bytes, and identifiers (removed by
-``prose``). Everything else a student reads is judged two ways:
+``prose``); besides, the texts a notebook's code compares, which
+``code_rules`` keeps English on purpose ("Got connection from" in lesson 03).
+Everything else a student reads is judged two ways:
 
 - **catalogs**: a fragment of an extracted English text (a code text of the
   notebook, a helpers message, a page text) found in the edition is
@@ -212,7 +214,9 @@ def notebook_fragments(source_path, lang: str, locale=layout.LOCALE) -> list[str
     name = layout.catalog_name(source_path)
     code = english_fragments(catalogs.load(layout.catalog_path(lang, name, locale)), set(code_rules.ROLES) - {"comment", "docstring"})
     helpers = english_fragments(catalogs.load(layout.catalog_path(lang, layout.HELPERS_DOMAIN, locale)))
-    return sorted(set(code + helpers), key=len, reverse=True)
+    # Texts the notebook's code compares stay English by design (code_rules): "Got connection from" ...
+    kept = code_text.compared_texts([cell.source for _index, cell in notebook_text.code_cells(read(source_path))])
+    return sorted({fragment for fragment in code + helpers if not any(fragment in text for text in kept)}, key=len, reverse=True)
 
 
 def read(path) -> nbformat.NotebookNode:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from . import code_rules
 
-__all__ = ["CodeText", "cell_texts", "notebook_texts", "localise", "masked_tokens", "fields", "compiles", "python_source"]
+__all__ = ["CodeText", "cell_texts", "notebook_texts", "compared_texts", "flat", "localise", "masked_tokens", "fields", "compiles", "python_source"]
 
 _MAGIC_LINE = re.compile(r"^\s*[%!?]")
 _PROGRAM_HINT = re.compile(r"^\s*(?:#|import |from |def |class |with |for |while |if |print\()", re.MULTILINE)
@@ -566,6 +566,16 @@ def notebook_texts(sources: list[str]) -> list[list[CodeText]]:
     scans = [_scan(source) for source in sources]
     compared = [item for scan in scans for item in _all_compared(scan)]
     return [sorted(_filter(scan.candidates, compared), key=lambda text: text.pieces[0][0]) for scan in scans]
+
+
+def compared_texts(sources: list[str]) -> set[str]:
+    """Texts the notebook's code compares or parses (they stay English everywhere in it, by design).
+
+    Typical use::
+
+        compared_texts(['assert reply == b"Thank you for connecting"'])   # {'Thank you for connecting'}
+    """
+    return {text for scan in map(_scan, sources) for _mode, text in _all_compared(scan) if code_rules.prose_words(text)}
 
 
 def cell_texts(source: str) -> list[CodeText]:
