@@ -10,9 +10,6 @@ from grading_course import nbgrader_id
 # The shared grading run (conftest.py) takes two to three minutes; pytest's default limit is 300 s.
 pytestmark = pytest.mark.timeout(900)
 
-#: Seconds the hostile batch may take (the two stuck test cells and one kernel restart cost about 20 s).
-HOSTILE_BATCH_LIMIT = 120
-
 
 def by_student(name):
     return next(case for case in HOSTILE if case.student == name)
@@ -28,9 +25,18 @@ def test_hostile_batch_grades_every_submission(grading_run):
         assert not any(manual for (_s, _p, manual) in scores.values()), case.student
 
 
-def test_hostile_batch_time_is_bounded(grading_run):
-    """Hangs cost a cell timeout each, not the batch: the hostile batch ends well within its limit."""
-    assert grading_run.seconds["hostile batch"] < HOSTILE_BATCH_LIMIT, grading_run.seconds
+@pytest.mark.parametrize("case", HOSTILE, ids=[case.student for case in HOSTILE])
+def test_a_hang_costs_one_cell_not_the_rest(grading_run, case):
+    """A stuck or kernel-killing cell is stopped and every cell after it still executes.
+
+    At most one cell may be left without an execution count: the one whose code killed the kernel.
+    (How long a batch takes is measured by benchmarks/grade_class.py, not asserted here.)
+    """
+    path = grading_run.course_of(case).autograded_path(case.student, case.assignment)
+    code = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code" and cell.source.strip()]
+    skipped = [cell.source[:60] for cell in code if cell.execution_count is None]
+    assert code[-1].execution_count is not None, f"{case.student}: grading stopped before the last cell"
+    assert len(skipped) <= 1, f"{case.student}: cells never ran: {skipped}"
 
 
 @pytest.mark.parametrize("case", HOSTILE, ids=[case.student for case in HOSTILE])
