@@ -221,3 +221,22 @@ def test_disk_cannot_be_filled(escape_run):
     errors = [output for output in escape_run.outputs("disk") if output.output_type == "error"]
     assert errors and errors[0].ename == "ResourceLimitExceeded" and "scratch folder is full" in errors[0].evalue, errors
     assert shutil.disk_usage(escape_run.course.root).free > 1024**3
+
+
+def test_autograde_refuses_without_bubblewrap(escape_run):
+    """Where bwrap cannot run, autograde stops before grading anyone, saying how to install it and how to opt out."""
+    before = escape_run.course.autograded_path(HONEST[0], ASSIGNMENT).stat().st_mtime_ns
+    job = escape_run.course.start("autograde", ASSIGNMENT, "--force", "--Sandbox.bwrap=bwrap-not-installed", log_name="refused.log")
+    log = job.wait(timeout=120, check=False)
+    assert job.process.returncode != 0
+    assert "apt-get install bubblewrap" in log and "c.Sandbox.enabled = False" in log, log[-3000:]
+    assert escape_run.course.autograded_path(HONEST[0], ASSIGNMENT).stat().st_mtime_ns == before
+
+
+def test_opting_out_grades_with_a_warning(escape_run):
+    """With c.Sandbox.enabled = False autograde still grades, and says loudly that the sandbox is off."""
+    job = escape_run.course.start("autograde", ASSIGNMENT, "--force", f"--student={HONEST[0]}", "--Sandbox.enabled=False",
+                                  log_name="unsandboxed.log")
+    log = job.wait(timeout=120)
+    assert "SANDBOX OFF" in log
+    assert escape_run.course.scores()[(ASSIGNMENT, HONEST[0])] == escape_run.scores[(ASSIGNMENT, HONEST[0])]

@@ -277,3 +277,9 @@ def test_kernel_manager_is_plain_when_switched_off():
     config.Sandbox.enabled = False
     km = SandboxedKernelManager(kernel_name="python3", config=config)
     assert km.transport == "tcp" and km._process is None
+
+
+def test_sandbox_processes_go_first_when_memory_runs_out():
+    """Sandboxed processes carry the highest OOM score, so the kernel's OOM killer spares the grader and the host."""
+    done = run_inside("print(open('/proc/self/oom_score_adj').read().strip())")
+    assert done.stdout.strip() == "1000", done.stderr
