@@ -87,7 +87,8 @@ def kernel_stopped_note(kernel_manager, lang: str) -> str | None:
     settings = getattr(kernel_manager, "sandbox", None)
     if settings is None or not settings.enabled or status is None:
         return None
-    if status in (128 + signal.SIGXCPU, -signal.SIGXCPU):
+    cpu_signal = getattr(signal, "SIGXCPU", None)  # absent on Windows, where there is no sandbox
+    if cpu_signal is not None and status in (128 + cpu_signal, -cpu_signal):
         return translated(lang, "The kernel used {seconds} s of CPU time, the most grading allows, and was stopped.",
                           seconds=settings.cpu_time_limit)
     return None

@@ -84,6 +84,8 @@ ETC_FILES = (
     "/etc/timezone", "/etc/mime.types", "/etc/ssl", "/etc/ca-certificates", "/etc/alternatives",
 )
 #: Variables taken from the environment nbgrader gives the kernel; everything else is cleared.
+#: (Not JPY_PARENT_PID: inside the PID namespace the kernel's parent is bwrap, so ipykernel would
+#: think its parent died and quit; --die-with-parent does that job.)
 PASSED_VARIABLES = ("COURSE_LANG", "NBGRADER_EXECUTION", "JPY_SESSION_NAME")
 
 #: Runs first inside the sandbox: limits, scratch copy of the submission, then the kernel itself.
@@ -537,7 +539,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._process.close()
             log.close()
         loop = asyncio.get_running_loop()
-        await asyncio.wait_for(loop.run_in_executor(None, self._process.read_child_pid), self.sandbox.startup_timeout)
+        try:
+            await asyncio.wait_for(loop.run_in_executor(None, self._process.read_child_pid), self.sandbox.startup_timeout)
+        except (asyncio.TimeoutError, SandboxUnavailable) as error:
+            raise SandboxUnavailable(f"The grading sandbox did not start ({error or 'timeout'}). bwrap said: {self.kernel_log()}") from None
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
