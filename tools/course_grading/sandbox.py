@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import glob
 import importlib.util
 import json
 import os
@@ -189,12 +190,16 @@ def interpreter_paths() -> tuple[str, ...]:
     return tuple(unique)
 
 
-@functools.lru_cache(maxsize=None)
-def catalog_files() -> tuple[str, ...]:
-    """The helpers' message catalogs (``locale/<lang>/helpers.po``), which ``helpers.setup()`` reads."""
+def catalog_files(assignment: str | None = None) -> tuple[str, ...]:
+    """The message catalogs ``helpers`` reads: ``locale/<lang>/helpers.po``, and the assignment's own.
+
+    Test cells word their messages with ``helpers.translate()``, whose translations live in
+    ``locale/<lang>/solutions/<assignment>.po``; the catalogs of other assignments stay out of sight.
+    """
     from helpers.messages import CATALOG_DIR
 
-    return tuple(sorted(_real(path) for path in Path(CATALOG_DIR).glob("*/helpers.po")))
+    patterns = ["*/helpers.po"] + ([f"*/solutions/{glob.escape(assignment)}.po"] if assignment else [])
+    return tuple(sorted(_real(path) for pattern in patterns for path in Path(CATALOG_DIR).glob(pattern)))
 
 
 def system_view() -> View:
@@ -207,7 +212,6 @@ def system_view() -> View:
             view.read_only.append((path, path))
     view.read_only += [(path, path) for path in ETC_FILES if os.path.exists(path)]
     view.read_only += [(path, path) for path in interpreter_paths()]
-    view.read_only += [(path, path) for path in catalog_files()]
     return view
 
 
@@ -254,12 +258,14 @@ def sandboxed_command(
     view: View | None = None,
     info_fd: int | None = None,
     as_root: bool | None = None,
+    assignment: str | None = None,
 ) -> list[str]:
     """The argv that runs ``command`` (``python -m module ...`` or any program) inside a sandbox.
 
     ``workdir`` becomes an in-memory folder, the command's working folder;
     files under ``/run/submission`` are copied into it first. ``view`` adds
-    to the system view (the kernel's connection file, the submission).
+    to the system view (the kernel's connection file, the submission);
+    ``assignment`` adds that assignment's message catalogs.
 
     Typical use::
 
@@ -268,6 +274,7 @@ def sandboxed_command(
     """
     as_root = os.geteuid() == 0 if as_root is None else as_root
     full = system_view()
+    full.read_only += [(path, path) for path in catalog_files(assignment)]
     if view is not None:
         full.read_only += view.read_only
         full.symlinks += view.symlinks
@@ -442,7 +449,8 @@ class SandboxedProcess:
         view.data.append((self._pipe_with(json.dumps(inside).encode()), f"{KERNEL_RUN_DIR}/connection.json"))
         self._info_read, info_write = os.pipe()
         self._fds.append(info_write)
-        argv = sandboxed_command(kernel_argv, settings=self.settings, workdir=workdir, env=env, view=view, info_fd=info_write)
+        argv = sandboxed_command(kernel_argv, settings=self.settings, workdir=workdir, env=env, view=view, info_fd=info_write,
+                                 assignment=Path(workdir).name)  # nbgrader runs it in autograded/<student>/<assignment>
         return argv, list(self._fds)
 
     def close(self) -> None:
