@@ -508,7 +508,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.sandbox = Sandbox(parent=self)
         self._process: SandboxedProcess | None = None
         if self.sandbox.enabled:
-            runtime = Path(tempfile.mkdtemp(prefix="course-sandbox-"))
+            # The client's IPC socket paths live in here: keep them under the 107 bytes a socket path may have.
+            runtime = Path(tempfile.mkdtemp(prefix="course-sandbox-", dir=None if len(tempfile.gettempdir()) < 60 else "/tmp"))
             self._process = SandboxedProcess(self.sandbox, runtime)
             self.transport = "ipc"
             self.ip = str(self._process.socket_dir / "kernel")
