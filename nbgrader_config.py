@@ -89,6 +89,17 @@ c.LimitOutputSize.course_language = LANG
 # A test cell the student deleted is put back (an edited one is restored anyway: test cells are locked).
 c.OverwriteCells.add_missing_cells = True
 
+# Sandbox (tools/course_grading/sandbox.py): every autograde kernel runs in bubblewrap, with its own network
+# and processes, read-only system and course environment, in-memory scratch folders and resource limits
+# (c.Sandbox.memory_limit, process_limit, file_size_limit, cpu_time_limit, scratch_size). Autograde refuses
+# to start where bubblewrap cannot run. False grades without a sandbox (unsafe; a warning on every run).
+c.Sandbox.enabled = True
+c.Autograde.exporter_class = grading.SandboxCheck
+c.ExplainResourceLimits.course_language = LANG
+# Tampering (tools/course_grading/checksums.py): an untouched submission logs nothing; an edited, unflagged or
+# deleted test cell is reported once (log, flag in the formgrader, tampering.csv) and the original grades it.
+c.Autograde.sanitize_preprocessors = grading.sanitize_pipeline()
+
 # Feedback never shows hidden tests: neither their source nor their tracebacks (nbgrader issue 917).
 c.GenerateFeedback.preprocessors = grading.feedback_pipeline()
 c.StripHiddenTestOutput.course_language = LANG

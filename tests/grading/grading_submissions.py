@@ -288,6 +288,18 @@ def _unmark_and_replace_test(grade_id: str, source: str):
     return tamper
 
 
+def _unflag_test(grade_id: str):
+    """The student clears the cell's "grade" flag (and its points), keeping its id: nbgrader would not score it."""
+
+    def tamper(notebook):
+        for cell in notebook.cells:
+            if nbgrader_id(cell) == grade_id:
+                cell.metadata["nbgrader"]["grade"] = False
+                cell.metadata["nbgrader"].pop("points", None)
+
+    return tamper
+
+
 _NO_RETRY = MISTAKES[[m.student for m in MISTAKES].index("a4-no-retry")]
 _A3_SINGLE_RECV = MISTAKES[[m.student for m in MISTAKES].index("a3-single-recv")]
 
@@ -346,6 +358,8 @@ HOSTILE = [
     Case("hostile-pass-test", "a4-udp", "a wrong solution whose failing test cell became `pass`, metadata and all",
          _NO_RETRY.solutions, _NO_RETRY.failing, hostile=True,
          tamper=_unmark_and_replace_test("udp_request_retries_after_loss", "pass")),
+    Case("hostile-unflagged-test", "a4-udp", "a wrong solution whose failing test cell is no longer marked as a test",
+         _NO_RETRY.solutions, _NO_RETRY.failing, hostile=True, tamper=_unflag_test("udp_request_gives_up")),
     Case("hostile-monkeypatch", "a3-tcp-server", "a wrong handle_echo() plus a fake helpers.run_server that makes it pass",
          {"handle_echo": _A3_SINGLE_RECV.solutions["handle_echo"] + "\n\n" + code('''
         import helpers

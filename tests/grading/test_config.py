@@ -51,3 +51,14 @@ def test_course_plugins_are_in_the_pipelines(monkeypatch):
     assert feedback.index("StripHiddenTestOutput") < feedback.index("ClearHiddenTests")
     assert config.Execute.raise_on_iopub_timeout is False and config.Execute.interrupt_on_timeout is True
     assert config.OverwriteCells.add_missing_cells is True
+
+
+def test_sandbox_and_tamper_reports_are_wired(monkeypatch):
+    """Autograde checks the sandbox first, names reached limits after execution, and reports tampered cells while sanitizing."""
+    config = load_config(monkeypatch, "es")
+    autograde = [step.__name__ for step in config.Autograde.autograde_preprocessors]
+    sanitize = [step.__name__ for step in config.Autograde.sanitize_preprocessors]
+    assert config.Sandbox.enabled is True and config.Autograde.exporter_class.__name__ == "SandboxCheck"
+    assert autograde.index("ExplainResourceLimits") == autograde.index("RecoveringExecute") + 1
+    assert "ReportingOverwriteCells" in sanitize and "OverwriteCells" not in sanitize
+    assert config.ExplainResourceLimits.course_language == "es"

@@ -2,6 +2,10 @@
 
 - ``preprocessors``: nbgrader preprocessors (bounded execution, output limits,
   feedback without hidden tests) and the pipelines ``nbgrader_config.py`` uses.
+- ``sandbox``: every autograde kernel in a bubblewrap sandbox (``Sandbox`` settings,
+  ``SandboxedKernelManager``, ``SandboxCheck`` that refuses to grade without it).
+- ``limits``: the sentence, in the course language, naming a sandbox limit a submission reached.
+- ``checksums``: tampered test cells reported once, untouched ones silent (nbgrader issue 1961).
 
 ``nbgrader_config.py`` loads this package from its folder (no ``sys.path``
 change), so the names it needs are re-exported here.
@@ -12,6 +16,9 @@ Typical use (in ``nbgrader_config.py``)::
     c.Autograde.autograde_preprocessors = grading.autograde_pipeline()
 """
 
+from .checksums import ReportingOverwriteCells, read_report, sanitize_pipeline
+from .limits import ExplainResourceLimits
+from .sandbox import Sandbox, SandboxCheck, SandboxedKernelManager, sandbox_problem
 from .preprocessors import (
     LimitOutputSize,
     RecoveringExecute,
@@ -22,6 +29,14 @@ from .preprocessors import (
 )
 
 __all__ = [
+    "ExplainResourceLimits",
+    "ReportingOverwriteCells",
+    "Sandbox",
+    "SandboxCheck",
+    "SandboxedKernelManager",
+    "read_report",
+    "sandbox_problem",
+    "sanitize_pipeline",
     "LimitOutputSize",
     "RecoveringExecute",
     "StripHiddenTestOutput",

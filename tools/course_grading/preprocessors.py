@@ -59,8 +59,8 @@ __all__ = [
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: Errors that mean "the cell was stopped", not "a test failed".
 _STOPPED = ("KeyboardInterrupt", "CellTimeoutError")
-#: Errors that RecoveringExecute writes itself.
-_GRADER_ERRORS = ("DeadKernelError", "KernelUnresponsive")
+#: Errors the grader writes itself (RecoveringExecute; limits.ExplainResourceLimits: "ResourceLimitExceeded").
+_GRADER_ERRORS = ("DeadKernelError", "KernelUnresponsive", "ResourceLimitExceeded")
 
 
 def translated(lang: str, message: str, **values) -> str:
@@ -102,6 +102,14 @@ class RecoveringExecute(Execute):
     probe_timeout = Float(2.0, help="Seconds a kernel may take to answer after an interrupt.").tag(config=True)
     max_restarts = Integer(2, help="Kernel restarts per notebook before the remaining cells are skipped.").tag(config=True)
 
+    def __init__(self, **kwargs):
+        # nbgrader's Execute passes kernel_manager_class=AsyncKernelManager, which beats any config: choose the
+        # grading sandbox's manager here (an ordinary AsyncKernelManager when c.Sandbox.enabled is False).
+        from .sandbox import SandboxedKernelManager
+
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(**kwargs)
+
     def reset_execution_trackers(self) -> None:
         super().reset_execution_trackers()
         self._cell_timed_out = False
@@ -141,8 +149,11 @@ class RecoveringExecute(Execute):
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:  # os._exit(), a crash, the OOM killer
             self.log.warning("The kernel died in cell %d; restarting it and replaying earlier cells.", cell_index)
+            from .limits import kernel_stopped_note  # the sandbox's CPU-time limit, if that was it
+
+            note = kernel_stopped_note(self.km, self.course_language)
             cell.outputs.append(
-                _error_output("DeadKernelError", translated(self.course_language, "The kernel stopped while running this cell."))
+                _error_output("DeadKernelError", note or translated(self.course_language, "The kernel stopped while running this cell."))
             )
             self._timed_out_cells.add(cell_index)
             await self._recover(cell_index)
@@ -303,7 +314,7 @@ def _replace(pipeline, old, new):
 
 
 def autograde_pipeline() -> list:
-    """nbgrader's autograde steps with ``RecoveringExecute`` and ``LimitOutputSize`` added.
+    """nbgrader's autograde steps with ``RecoveringExecute``, ``ExplainResourceLimits`` and ``LimitOutputSize`` added.
 
     Typical use::
 
@@ -313,6 +324,9 @@ def autograde_pipeline() -> list:
 
     steps = _replace(list(Autograde.class_traits()["autograde_preprocessors"].default()), Execute, RecoveringExecute)
     steps.insert(steps.index(LimitOutput) + 1, LimitOutputSize)
+    from .limits import ExplainResourceLimits  # names the sandbox limit a submission reached
+
+    steps.insert(steps.index(RecoveringExecute) + 1, ExplainResourceLimits)
     return steps
 
 
