@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import glob
 import importlib.util
 import json
 import os
@@ -191,14 +190,15 @@ def interpreter_paths() -> tuple[str, ...]:
 
 
 def catalog_files(assignment: str | None = None) -> tuple[str, ...]:
-    """The message catalogs ``helpers`` reads: ``locale/<lang>/helpers.po``, and the assignment's own.
+    """The message catalogs ``helpers`` reads: ``locale/<lang>/helpers.po``, nothing else.
 
-    Test cells word their messages with ``helpers.translate()``, whose translations live in
-    ``locale/<lang>/solutions/<assignment>.po``; the catalogs of other assignments stay out of sight.
+    Test cells are written in the course language when the edition is built, so no
+    assignment catalog is needed, and none is shown: ``locale/<lang>/solutions/*.po``
+    hold the text of hidden tests. (``assignment`` is accepted for callers; it adds nothing.)
     """
     from helpers.messages import CATALOG_DIR
 
-    patterns = ["*/helpers.po"] + ([f"*/solutions/{glob.escape(assignment)}.po"] if assignment else [])
+    patterns = ["*/helpers.po"]
     return tuple(sorted(_real(path) for pattern in patterns for path in Path(CATALOG_DIR).glob(pattern)))
 
 
@@ -265,7 +265,7 @@ def sandboxed_command(
     ``workdir`` becomes an in-memory folder, the command's working folder;
     files under ``/run/submission`` are copied into it first. ``view`` adds
     to the system view (the kernel's connection file, the submission);
-    ``assignment`` adds that assignment's message catalogs.
+    ``assignment`` names the graded assignment (no catalog of it is shown).
 
     Typical use::
 
