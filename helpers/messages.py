@@ -86,18 +86,16 @@ def catalog_path(lang: str, domain: str = "helpers") -> Path:
 
 @functools.lru_cache(maxsize=None)
 def _translations(lang: str) -> dict[str, str]:
+    # Only the helpers' own messages: texts of lesson and exercise cells are translated
+    # into the cells themselves when an edition is built (tools/course_i18n/code_text.py).
     path = catalog_path(lang)
     if lang == "en" or not path.exists():
         return {}
-    # Texts written in a lesson's code cells (quiz questions, _("...") calls) live in that
-    # lesson's catalog (locale/<lang>/notebooks/*.po, solutions/*.po); helpers.po wins on a clash.
-    lesson_catalogs = sorted(p for p in path.parent.rglob("*.po") if p != path)
-    found: dict[str, str] = {}
-    for catalog_file in [*lesson_catalogs, path]:
-        for entry in polib.pofile(str(catalog_file)):
-            if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags:
-                found[entry.msgid] = entry.msgstr
-    return found
+    return {
+        entry.msgid: entry.msgstr
+        for entry in polib.pofile(str(path))
+        if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
+    }
 
 
 def _(message: str, /, **values) -> str:
@@ -119,15 +117,15 @@ def _(message: str, /, **values) -> str:
 
 
 def translate(message: str, /, **values) -> str:
-    """Public name of ``_`` for notebook cells: ``message`` in the student's language, ``values`` filled in.
+    """Public name of ``_``: a helpers message in the student's language, ``values`` filled in.
 
-    Test cells call it as ``helpers.translate(...)``, never as a bare ``_``,
-    which a student's ``for _ in ...`` would shadow. The catalog extractor
-    collects its literal ``message`` like a ``_("...")`` literal.
+    Lessons and exercises do not need it (their cells are translated when an
+    edition is built); it serves code outside the course's notebooks that
+    shows a helpers message, where a bare ``_`` could be shadowed.
 
     Typical use::
 
-        assert reply == b"ping", helpers.translate("got {reply!r}", reply=reply)
+        helpers.translate("Score: {score}/{total}", score=2, total=3)
     """
     return _(message, **values)
 

@@ -6,8 +6,9 @@ reader) the text form lists every question and its options, and
 ``quiz.check(...)`` marks typed answers, so the self-check never depends on
 widget state.
 
-Every text the quiz shows goes through the message catalog, the question
-texts included: a translated course can show the same quiz in its language.
+The quiz's own words ("Check", "Correct!", "Score") come from the helpers'
+catalog; the questions are shown as written: an edition's quiz cell already
+holds them in its language (the course build translates code cells).
 
 Typical use::
 
@@ -113,8 +114,7 @@ class QuizResult:
         if given is None:
             return _("Not answered yet.")
         if given == question.answer:
-            explanation = _(question.explanation) if question.explanation else ""
-            return (_("Correct!") + " " + explanation).strip()
+            return (_("Correct!") + " " + question.explanation).strip()
         return _("Try again.")
 
     def score_line(self) -> str:
@@ -196,10 +196,10 @@ class Quiz:
 
             print(quiz.text())
         """
-        lines = [_(self.title)] if self.title else []
+        lines = [self.title] if self.title else []
         for number, question in enumerate(self.questions, start=1):
-            lines.append(f"{number}. {_(question.text)}")
-            lines.extend(f"   {letter(index)}) {_(option)}" for index, option in enumerate(question.options))
+            lines.append(f"{number}. {question.text}")
+            lines.extend(f"   {letter(index)}) {option}" for index, option in enumerate(question.options))
         lines.append(_("Choose one option per question and press Check, or run quiz.check(...) with your letters."))
         return "\n".join(lines)
 
@@ -223,17 +223,17 @@ class Quiz:
 
         rows = []
         if self.title:
-            rows.append(widgets.HTML(f"<b>{html.escape(_(self.title))}</b>"))
+            rows.append(widgets.HTML(f"<b>{html.escape(self.title)}</b>"))
         for number, question in enumerate(self.questions, start=1):
             choice = widgets.RadioButtons(
-                options=[(f"{letter(index)}) {_(option)}", index) for index, option in enumerate(question.options)],
+                options=[(f"{letter(index)}) {option}", index) for index, option in enumerate(question.options)],
                 value=None,
                 layout=widgets.Layout(width="auto"),
             )
             feedback = widgets.HTML()
             self._choices.append(choice)
             self._feedback.append(feedback)
-            rows.append(widgets.HTML(f"<b>{number}.</b> {html.escape(_(question.text))}"))
+            rows.append(widgets.HTML(f"<b>{number}.</b> {html.escape(question.text)}"))
             rows.extend([choice, feedback])
         button = widgets.Button(description=_("Check"), button_style="primary", icon="check")
         button.on_click(lambda _button: self._show_marks())

@@ -173,7 +173,9 @@ class GreetingServer(SocketServerBase):
 
     kind = N_("greeting server")
 
-    def __init__(self, message: str = "Thank you for connecting", **kwargs):
+    def __init__(self, message: str | None = None, **kwargs):
+        if message is None:  # the default greeting speaks the student's language (helpers.setup(lang=...))
+            message = _("Thank you for connecting")
         if isinstance(message, (bytes, bytearray)):
             message = bytes(message).decode("utf-8")
         if not isinstance(message, str):
@@ -276,8 +278,11 @@ class HTTPServer(SocketServerBase):
         return functools.partial(QuietHandler, directory=self.directory)
 
 
-def greeting_server(message: str = "Thank you for connecting", **kwargs) -> GreetingServer:
+def greeting_server(message: str | None = None, **kwargs) -> GreetingServer:
     """Start a TCP server that sends ``message`` (UTF-8) to each client and closes.
+
+    Without ``message`` it sends "Thank you for connecting" in the language
+    chosen by ``helpers.setup()``; ``srv.message`` is the text it sends.
 
     Typical use::
 

@@ -5,9 +5,10 @@ Commands (run from the repository root with the course's venv):
 
   .venv/bin/python tools/i18n.py extract          refresh locale/*.pot and merge into every locale/<lang>/
   .venv/bin/python tools/i18n.py extract-helpers  the same, only for helper messages (helpers.pot/.po)
-  .venv/bin/python tools/i18n.py build es         write notebooks/es, solutions/es (executed), exercises/es
+  .venv/bin/python tools/i18n.py build es         write notebooks/es (web pages too), solutions/es (executed), exercises/es
   .venv/bin/python tools/i18n.py check [es ...]   every translation test (pytest tests/i18n) + nbval of notebooks/<lang>
   .venv/bin/python tools/i18n.py status [es]      how much of each catalog is translated
+  .venv/bin/python tools/i18n.py labels [es]      the JupyterLab labels the text quotes, as each language pack shows them
 
 A new language is a new folder locale/<tag>/, then `extract`, translate, `build <tag>`
 (see docs/translators.md).
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/ holds the course_i18n package
 
-from course_i18n import catalogs, editions, extraction, layout  # noqa: E402
+from course_i18n import catalogs, editions, extraction, layout, web_pages  # noqa: E402
 
 
 def command_extract(args) -> int:
@@ -52,6 +53,8 @@ def command_build(args) -> int:
         print("removed", layout.source_relative(path))
     for path in editions.copy_assets(lang):
         print("copied", layout.source_relative(path))
+    for path in web_pages.build(lang):
+        print("wrote", layout.source_relative(path))
     for path in editions.build_markdown(lang, execute_notebooks=args.execute):
         print("wrote", layout.source_relative(path))
     if not args.no_release:
@@ -82,6 +85,28 @@ def command_status(args) -> int:
     return 0
 
 
+def command_labels(args) -> int:
+    from course_i18n import jupyterlab_labels, notebook_text
+
+    quotes: dict[str, list[str]] = {}
+    for source in layout.source_notebooks():
+        for cell in notebook_text.read(source).cells:
+            if cell.cell_type == "markdown":
+                for steps in jupyterlab_labels.quoted_paths(cell.source):
+                    quotes.setdefault(" ▸ ".join(steps), []).append(f"{layout.catalog_name(source)} cell {cell.get('id')}")
+    for lang in args.lang or [lang for lang in layout.languages() if lang in jupyterlab_labels.PACKS]:
+        print(f"## {lang} (jupyterlab-language-pack-{jupyterlab_labels.PACKS[lang].replace('_', '-')})")
+        for path, places in quotes.items():
+            steps = jupyterlab_labels.SEPARATORS.split(path)
+            shown = [
+                jupyterlab_labels.translation(jupyterlab_labels.label(step, "menu" if position == 0 and len(steps) > 1 else ""), lang)
+                for position, step in enumerate(steps)
+            ]
+            print(f"- English **{path}** -> write **{' ▸ '.join(shown)}** ({len(places)}: {', '.join(places)})")
+        print()
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tools/i18n.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +132,9 @@ def main(argv=None) -> int:
     status = sub.add_parser("status", help="translated / fuzzy / obsolete counts per catalog")
     status.add_argument("lang", nargs="*")
     status.set_defaults(function=command_status)
+    labels = sub.add_parser("labels", help="JupyterLab labels the text quotes, as each language pack shows them")
+    labels.add_argument("lang", nargs="*")
+    labels.set_defaults(function=command_labels)
     args = parser.parse_args(argv)
     return args.function(args)
 

@@ -5,7 +5,8 @@ What it does, in order:
 1. picks the "Start here" lesson of the language (``notebooks/<lang>/00-start-here.ipynb``),
    or the English one, with a message, while that edition does not exist yet;
 2. presets JupyterLab's interface language when its language pack is installed
-   (es-ES, fr-FR, id-ID, zh-TW), in the course's own settings folder, so the
+   (es-ES, fr-FR, id-ID, zh-TW), and the course's settings of ``binder/overrides.json``
+   (no "official Jupyter news" pop-up), in the course's own settings folder, so the
    settings of your other JupyterLab projects stay as they are;
 3. starts JupyterLab from the course folder (nbgrader's formgrader finds
    ``nbgrader_config.py`` there) on 127.0.0.1, a free port and JupyterLab's
@@ -42,6 +43,8 @@ SOURCE_LANGUAGE = "en"
 UI_LOCALES = {"en": "en", "es": "es_ES", "fr": "fr_FR", "id": "id_ID", "zh-TW": "zh_TW"}
 #: Where JupyterLab keeps the interface language among its user settings.
 TRANSLATION_SETTINGS = Path("@jupyterlab", "translation-extension", "plugin.jupyterlab-settings")
+#: The course's JupyterLab settings, as an overrides.json (Binder installs the same file, see binder/postBuild).
+COURSE_SETTINGS = ROOT / "binder" / "overrides.json"
 
 
 def say(message: str) -> None:
@@ -90,6 +93,30 @@ def default_state_dir() -> Path:
     return Path(jupyter_data_dir()) / "socket-course"
 
 
+def settings_file(plugin_id: str) -> Path:
+    """The user-settings file of a JupyterLab plugin id ("@jupyterlab/apputils-extension:notification").
+
+    Typical use::
+
+        settings_file("@jupyterlab/translation-extension:plugin")   # @jupyterlab/translation-extension/plugin.jupyterlab-settings
+    """
+    package, plugin = plugin_id.split(":")
+    return Path(*package.split("/")) / f"{plugin}.jupyterlab-settings"
+
+
+def preset_course_settings(settings_dir: Path, overrides: Path = COURSE_SETTINGS) -> list[Path]:
+    """Write every setting of ``overrides`` (an overrides.json) into ``settings_dir``, keeping other settings.
+
+    Typical use::
+
+        preset_course_settings(Path(".venv/share/socket-course/user-settings"))   # fetchNews: "false"
+    """
+    written = []
+    for plugin_id, values in json.loads(overrides.read_text(encoding="utf-8")).items():
+        written.append(preset_setting(settings_dir / settings_file(plugin_id), values))
+    return written
+
+
 def preset_interface_language(settings_dir: Path, locale: str) -> Path:
     """Set JupyterLab's ``locale`` in ``settings_dir``, keeping any other setting of that file.
 
@@ -97,7 +124,16 @@ def preset_interface_language(settings_dir: Path, locale: str) -> Path:
 
         preset_interface_language(Path(".venv/share/socket-course/user-settings"), "es_ES")
     """
-    path = settings_dir / TRANSLATION_SETTINGS
+    return preset_setting(settings_dir / TRANSLATION_SETTINGS, {"locale": locale})
+
+
+def preset_setting(path: Path, new_values: dict) -> Path:
+    """Set ``new_values`` in one JupyterLab settings file, keeping its other keys (an unreadable file is rewritten).
+
+    Typical use::
+
+        preset_setting(Path("user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"), {"fetchNews": "false"})
+    """
     values = {}
     if path.is_file():
         try:
@@ -106,7 +142,7 @@ def preset_interface_language(settings_dir: Path, locale: str) -> Path:
             values = {}  # JupyterLab accepts comments here; a file we cannot read is rewritten
         if not isinstance(values, dict):
             values = {}
-    values["locale"] = locale
+    values.update(new_values)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
     return path
@@ -175,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     state_dir = (args.settings_dir or default_state_dir()).resolve()
+    preset_course_settings(state_dir / "user-settings")
     locale = UI_LOCALES[args.lang]
     if locale in installed_ui_locales():
         preset_interface_language(state_dir / "user-settings", locale)

@@ -45,3 +45,35 @@ def test_requirements_hold_the_browser_side_of_the_course():
         f"jupyterlab-language-pack-{tag}" for tag in ("es-es", "fr-fr", "id-id", "zh-tw")
     }
     assert expected <= names, sorted(expected - names)
+
+
+def test_postbuild_installs_the_course_settings(tmp_path):
+    """binder/postBuild puts binder/overrides.json where JupyterLab reads overrides (here a temporary folder)."""
+    import os
+    import subprocess
+
+    target = tmp_path / "settings"
+    result = subprocess.run(
+        ["bash", str(BINDER / "postBuild")], env={**os.environ, "JUPYTERLAB_OVERRIDES_DIR": str(target)},
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (target / "overrides.json").read_text(encoding="utf-8") == (BINDER / "overrides.json").read_text(encoding="utf-8")
+
+
+def test_course_settings_turn_off_the_news_popup():
+    """The overrides set fetchNews to "false" (Never), a value the installed JupyterLab's schema accepts."""
+    import json
+    import sys
+    from pathlib import Path
+
+    overrides = json.loads((BINDER / "overrides.json").read_text(encoding="utf-8"))
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    schema_path = Path(sys.prefix, "share", "jupyter", "lab", "schemas", "@jupyterlab", "apputils-extension", "notification.json")
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    allowed = {choice["const"] for choice in schema["properties"]["fetchNews"]["oneOf"]}
+    for plugin_id, values in overrides.items():
+        package, plugin = plugin_id.split(":")
+        properties = json.loads(Path(sys.prefix, "share", "jupyter", "lab", "schemas", package, f"{plugin}.json").read_text(encoding="utf-8"))["properties"]
+        assert set(values) <= set(properties), f"{plugin_id}: unknown settings {set(values) - set(properties)}"
+    assert "false" in allowed

@@ -101,6 +101,8 @@ def test_open_course_shows_the_start_lesson_in_the_chosen_language(request, laun
     expect(tab).to_have_attribute("title", re.compile(f"notebooks/{folder}/00-start-here.ipynb"))
     expect(page.locator(".jp-DirListing-headerItem.jp-id-name")).to_have_text(name_header)
     wait_kernel_idle(page)  # the lesson's kernel started: the student can run the first cell
+    # The course turned JupyterLab's news question off (binder/overrides.json): no English pop-up asks.
+    expect(page.get_by_text("official Jupyter news")).to_have_count(0)
 
     settings = launcher.settings_dir / "user-settings" / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
     module = load_launcher()
@@ -119,6 +121,16 @@ def test_preset_keeps_other_settings_and_repairs_unreadable_files(tmp_path):
     path.write_text("{ // a comment JupyterLab allows\n }", encoding="utf-8")
     launcher.preset_interface_language(tmp_path, "zh_TW")
     assert json.loads(path.read_text(encoding="utf-8")) == {"locale": "zh_TW"}
+
+
+def test_course_settings_are_preset_beside_other_settings(tmp_path):
+    """The launcher writes the course's settings (fetchNews "false") into its settings folder, keeping other keys."""
+    launcher = load_launcher()
+    path = tmp_path / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"doNotDisturbMode": True}), encoding="utf-8")
+    assert launcher.preset_course_settings(tmp_path) == [path]
+    assert json.loads(path.read_text(encoding="utf-8")) == {"doNotDisturbMode": True, "fetchNews": "false"}
 
 
 def test_language_option_accepts_the_usual_spellings_and_rejects_others():

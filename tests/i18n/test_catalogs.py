@@ -9,9 +9,9 @@ import subprocess
 import polib
 import pytest
 from babel.messages.pofile import read_po
-from i18n_support import EDITIONS, LANGUAGES, ROOT
+from i18n_support import CODE_TEXT_LANGUAGES, EDITIONS, LANGUAGES, ROOT
 
-from course_i18n import catalogs, extraction, glossary, layout, structure
+from course_i18n import catalogs, code_text, extraction, glossary, layout, structure
 
 LOCALE = layout.LOCALE
 ALL_FILES = sorted(LOCALE.rglob("*.po")) + sorted(LOCALE.rglob("*.pot"))
@@ -33,7 +33,10 @@ def test_catalog_is_valid_gettext(path, tmp_path):
     with mo.open("rb") as handle:
         translations = gettext.GNUTranslations(handle)
     for entry in po.translated_entries()[:5]:
-        assert translations.gettext(entry.msgid) == entry.msgstr
+        if entry.msgctxt is None:
+            assert translations.gettext(entry.msgid) == entry.msgstr
+        else:
+            assert translations.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr
     if shutil.which("msgfmt"):
         result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
@@ -41,15 +44,15 @@ def test_catalog_is_valid_gettext(path, tmp_path):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_catalogs_are_current_with_sources(lang):
-    """Every source notebook has its catalog in the language with every markdown text (run `tools/i18n.py extract`)."""
+    """Every source notebook and page has its catalog in the language with every markdown and code text (run `tools/i18n.py extract`)."""
     stale = []
     for name, template in TEMPLATES.items():
         po = catalogs.load(layout.catalog_path(lang, name))
         if po is None:
             stale.append(f"{name}: no catalog")
             continue
-        active = {entry.msgid for entry in po if not entry.obsolete}
-        if active != {entry.msgid for entry in template}:
+        active = {catalogs.key(entry) for entry in po if not entry.obsolete}
+        if active != {catalogs.key(entry) for entry in template}:
             stale.append(name)
     assert not stale, f"run `tools/i18n.py extract`: {stale}"
 
@@ -58,7 +61,7 @@ def test_catalogs_are_current_with_sources(lang):
 def test_no_catalog_without_source(lang):
     """A catalog whose source notebook is gone keeps only obsolete entries (nothing pretends to be used)."""
     orphans = []
-    for area in layout.AREAS:
+    for area in (*layout.AREAS, layout.PAGES_DOMAIN):
         for path in sorted((LOCALE / lang / area).rglob("*.po")) if (LOCALE / lang / area).is_dir() else []:
             name = path.relative_to(LOCALE / lang).with_suffix("").as_posix()
             if name not in TEMPLATES and any(not entry.obsolete for entry in polib.pofile(str(path)) if entry.msgid):
@@ -68,14 +71,15 @@ def test_no_catalog_without_source(lang):
 
 @pytest.mark.parametrize("lang", EDITIONS)
 def test_published_language_is_complete(lang):
-    """A language with a built edition has every lesson and exercise text translated: none empty, fuzzy or obsolete-but-used."""
+    """A language with a built edition has every markdown text translated (and every code and page text once it is in CODE_TEXT_LANGUAGES)."""
     found = []
     for name, template in TEMPLATES.items():
         po = catalogs.load(layout.catalog_path(lang, name))
         if po is None:
             found.append(f"{name}: no catalog")
             continue
-        found += [f"{name}: {problem}" for problem in catalogs.problems(po, [entry.msgid for entry in template])]
+        wanted = [catalogs.key(entry) for entry in template if entry.msgctxt is None or lang in CODE_TEXT_LANGUAGES]
+        found += [f"{name}: {problem}" for problem in catalogs.problems(po, wanted)]
     assert not found, f"{len(found)} problem(s):\n" + "\n".join(found[:40])
 
 
@@ -115,7 +119,7 @@ def test_translations_keep_the_markdown_shape(lang):
     equivalents = catalogs.translations(catalogs.load(layout.catalog_path(lang, layout.HELPERS_DOMAIN)))
     found = []
     for path, entry in translated_entries(lang):
-        if path.name == f"{layout.HELPERS_DOMAIN}.po" or entry.comment.startswith("code in cell"):
+        if path.name == f"{layout.HELPERS_DOMAIN}.po" or entry.msgctxt is not None:  # code and page texts are not markdown
             continue
         for problem in structure.differences(entry.msgid, entry.msgstr, lang, equivalents):
             found.append(f"{relative(path)} {entry.comment.splitlines()[0]}: {problem}")
@@ -123,12 +127,25 @@ def test_translations_keep_the_markdown_shape(lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_code_texts_keep_their_placeholders(lang):
-    """A translated text from a code cell (quiz, _(), helpers.translate) keeps the English {placeholders} exactly."""
+def test_code_texts_keep_their_fields(lang):
+    """A translated code or page text keeps the English f-string fields exactly (the same multiset; order may change)."""
+    found = [
+        f"{relative(path)}: {entry.msgid[:60]!r}: {sorted(code_text.fields(entry.msgid).elements())} vs {sorted(code_text.fields(entry.msgstr).elements())}"
+        for path, entry in translated_entries(lang)
+        if entry.msgctxt is not None and code_text.fields(entry.msgid) != code_text.fields(entry.msgstr)
+    ]
+    assert not found, f"{len(found)} problem(s):\n" + "\n".join(found[:40])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_code_texts_keep_their_edges(lang):
+    """A translated code text keeps the English leading and trailing spaces and newlines (a label keeps its trailing space)."""
+    def edges(text):
+        return (text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):])
+
     found = [
         f"{relative(path)}: {entry.msgid[:60]!r}"
         for path, entry in translated_entries(lang)
-        if entry.comment.startswith("code in cell")
-        and catalogs.placeholders(entry.msgid) != catalogs.placeholders(entry.msgstr)
+        if entry.msgctxt not in (None, "comment", "docstring") and edges(entry.msgid) != edges(entry.msgstr)
     ]
     assert not found, f"{len(found)} problem(s):\n" + "\n".join(found[:40])

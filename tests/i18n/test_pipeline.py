@@ -1,4 +1,4 @@
-"""The pipeline itself, on a small throw-away course: extract, merge, translate, build, links."""
+"""The pipeline itself, on a small throw-away course: extract, merge, translate, build, links, code texts."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import nbformat
 import pytest
 from i18n_support import ROOT  # noqa: F401  (puts tools/ on sys.path)
 
-from course_i18n import catalogs, editions, extraction, glossary, layout, links, notebook_text
+from course_i18n import catalogs, editions, extraction, glossary, layout, links, web_pages
 
 LESSON_TEXT = "# Sockets\n\nA **socket** is one end of a connection."
 SECOND_TEXT = "The server answers. See [the exercise](../../exercises/en/a1/a1.ipynb)."
+DEMO_CODE = '# Count what came back.\nreplies = [1, 2]\nprint(f"got back {len(replies)} replies")  # two of them\n'
 
 
 def make_course(root):
@@ -21,19 +22,21 @@ def make_course(root):
         nbformat.v4.new_markdown_cell(LESSON_TEXT, id="intro"),
         nbformat.v4.new_code_cell("import helpers\nhelpers.setup()", id="setup"),
         nbformat.v4.new_markdown_cell(SECOND_TEXT, id="second"),
+        nbformat.v4.new_code_cell(DEMO_CODE, id="demo"),
         nbformat.v4.new_markdown_cell("", id="empty"),
         nbformat.v4.new_raw_cell("raw text stays", id="raw"),
     ]
     (root / "notebooks/en/web").mkdir(parents=True)
     nbformat.write(lesson, root / "notebooks/en/01-intro.ipynb")
-    (root / "notebooks/en/web/index.html").write_text("<p>page</p>")
+    (root / "notebooks/en/web/index.html").write_text('<html lang="en"><p>The page</p></html>')
+    (root / "notebooks/en/web/style.css").write_text("p { color: red; }")
     assignment = nbformat.v4.new_notebook()
     grade = {"nbgrader": {"grade": True, "grade_id": "test_echo", "locked": True, "points": 2, "schema_version": 3, "solution": False, "task": False}}
     assignment.cells = [
         nbformat.v4.new_markdown_cell("Write `echo()`: it returns what it gets.", id="task"),
         nbformat.v4.new_code_cell("def echo(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION", id="solution",
                                   metadata={"nbgrader": {"grade": False, "grade_id": "echo", "locked": False, "schema_version": 3, "solution": True, "task": False}}),
-        nbformat.v4.new_code_cell("assert echo(1) == 1", id="tests", metadata=grade),
+        nbformat.v4.new_code_cell('"""echo() returns its argument."""\nassert echo(1) == 1, f"got {echo(1)!r}"', id="tests", metadata=grade),
     ]
     (root / "solutions/en/a1").mkdir(parents=True)
     nbformat.write(assignment, root / "solutions/en/a1/a1.ipynb")
@@ -69,12 +72,23 @@ def test_layout_names_catalogs_after_sources(course):
     assert (course / "locale/solutions/a1.pot").exists()
 
 
-def test_extract_takes_markdown_only_with_cell_ids(course):
-    """Every non-empty markdown cell becomes one entry naming its cell id; code and raw cells never do."""
+def test_extract_takes_markdown_and_code_texts(course):
+    """Each markdown cell is one entry named by its cell id; code texts follow with msgctxt, cell, line and code; raw cells never."""
     po = catalogs.load(course / "locale/es/notebooks/01-intro.po")
-    assert [entry.msgid for entry in po] == [LESSON_TEXT, SECOND_TEXT]
+    assert [(entry.msgctxt, entry.msgid) for entry in po] == [
+        (None, LESSON_TEXT),
+        (None, SECOND_TEXT),
+        ("comment", "Count what came back."),
+        ("printed", "got back {len(replies)} replies"),
+        ("comment", "two of them"),
+    ]
     assert po[0].comment == "cell intro" and po[0].occurrences == [("notebooks/en/01-intro.ipynb", "1")]
-    assert all("helpers.setup" not in entry.msgid for entry in po)
+    printed = po[3]
+    assert printed.comment.replace("\n", " ") == 'code in cell demo, line 3: print(f"got back {len(replies)} replies")  # two of them'
+    assert printed.occurrences == [("notebooks/en/01-intro.ipynb", "4")] and "python-brace-format" in printed.flags
+    assert all("helpers.setup" not in entry.msgid and "raw text" not in entry.msgid for entry in po)
+    tests = catalogs.load(course / "locale/es/solutions/a1.po")
+    assert [(e.msgctxt, e.msgid) for e in tests][1:] == [("docstring", "echo() returns its argument."), ("assert message", "got {echo(1)!r}")]
 
 
 def test_extract_is_idempotent(course):
@@ -126,6 +140,7 @@ def test_build_translates_markdown_and_keeps_everything_else(course):
     translate(locale, "notebooks/01-intro", {SECOND_TEXT: "El servidor responde. Mira [el ejercicio](../../exercises/en/a1/a1.ipynb)."})
     translate(locale, "solutions/a1", {"Write `echo()`: it returns what it gets.": "Escribe `echo()`: retorna lo que recibe."})
     editions.copy_assets("es", root=course)
+    web_pages.build("es", root=course, locale=locale)
     editions.build_markdown("es", root=course, locale=locale, execute_notebooks="never")
 
     english = nbformat.read(course / "notebooks/en/01-intro.ipynb", 4)
@@ -133,9 +148,11 @@ def test_build_translates_markdown_and_keeps_everything_else(course):
     assert spanish.cells[0].source == LESSON_TEXT  # untranslated: English kept
     assert spanish.cells[2].source == "El servidor responde. Mira [el ejercicio](../../exercises/es/a1/a1.ipynb)."
     assert [cell.id for cell in spanish.cells] == [cell.id for cell in english.cells]
-    assert spanish.cells[1] == english.cells[1] and spanish.cells[4] == english.cells[4]
+    assert spanish.cells[1] == english.cells[1] and spanish.cells[5] == english.cells[5]
+    assert spanish.cells[3] == english.cells[3]  # code texts not translated yet: the cell stays English
     assert spanish.metadata == english.metadata
-    assert (course / "notebooks/es/web/index.html").read_text() == "<p>page</p>"
+    assert (course / "notebooks/es/web/style.css").read_text() == "p { color: red; }"  # an asset: copied
+    assert (course / "notebooks/es/web/index.html").read_text() == '<html lang="es"><p>The page</p></html>'  # a page: generated
 
     source = json.loads((course / "solutions/en/a1/a1.ipynb").read_text())
     built = json.loads((course / "solutions/es/a1/a1.ipynb").read_text())
@@ -209,68 +226,60 @@ def test_detector_tells_english_from_spanish(detector):
     assert detector.mismatch("`socket.socket()`", "es") is None  # code only: nothing to judge
 
 
-def test_code_strings_are_quiz_texts_and_marked_literals():
-    """From code cells only Quiz(...) texts and _("...") literals are extracted, never keys, code or comments."""
-    source = (
-        "from helpers.quiz import Quiz\n"
-        "quiz = Quiz([{'text': 'Which port?', 'options': ['80', 'any free port'], 'answer': 1}])\n"
-        "print(_('Well done'))  # a comment\n"
-        "x = 'not shown through the catalog'\n"
-        "await something()\n"
-    )
-    assert notebook_text.code_strings(source) == ["Which port?", "80", "any free port", "Well done"]
-    assert notebook_text.code_strings("%timeit x = 1\n_('Magic works')") == ["Magic works"]
-    assert notebook_text.code_strings("def broken(:") == []
+def test_build_translates_code_texts_token_by_token(course):
+    """Translated comments and f-string text go into the code; fields, code and untranslated texts stay as in English."""
+    locale = course / "locale"
+    translate(locale, "notebooks/01-intro", {"Count what came back.": "Cuenta lo que volvió,\ncon \"comillas\".", "got back {len(replies)} replies": "volvieron {len(replies)} respuestas"})
+    translate(locale, "solutions/a1", {"got {echo(1)!r}": "se obtuvo {echo(1)!r}, no 1"})
+    editions.build_markdown("es", root=course, locale=locale, execute_notebooks="never")
+    code = nbformat.read(course / "notebooks/es/01-intro.ipynb", 4).cells[3].source
+    assert code == '# Cuenta lo que volvió,\n# con "comillas".\nreplies = [1, 2]\nprint(f"volvieron {len(replies)} respuestas")  # two of them\n'
+    test_cell = nbformat.read(course / "solutions/es/a1/a1.ipynb", 4).cells[2]
+    assert test_cell.source == '"""echo() returns its argument."""\nassert echo(1) == 1, f"se obtuvo {echo(1)!r}, no 1"'
+    assert test_cell.metadata["nbgrader"]["grade_id"] == "test_echo"
 
 
-def test_code_strings_include_translate_literals():
-    """helpers.translate("...") literals in a test cell are extracted like _("..."), placeholders kept, f-strings and other calls not."""
-    source = (
-        "for _ in range(3):\n"
-        "    pass\n"
-        "assert reply == b'hi', helpers.translate('got {reply!r}, expected {expected}', reply=reply, expected=2)\n"
-        "raise AssertionError(translate(\"ip_version({text!r}) returned {result!r}\", text=t, result=r))\n"
-        "assert ok, f'not extracted {reply}'\n"
-        "table = 'abc'.translate(mapping)\n"
-    )
-    assert notebook_text.code_strings(source) == ["got {reply!r}, expected {expected}", "ip_version({text!r}) returned {result!r}"]
+def test_translation_with_wrong_fields_is_reported():
+    """A code text whose translation drops or changes an f-string field is a catalog problem (the build would change the code)."""
+    po = catalogs.new_catalog("es")
+    po.append(catalogs.message("got back {len(replies)} replies", context="printed"))
+    po[0].msgstr = "volvieron {replies} respuestas"
+    assert catalogs.problems(po, [("printed", "got back {len(replies)} replies")])
+    po[0].msgstr = "{len(replies)} respuestas volvieron"  # moving a field is fine
+    assert not catalogs.problems(po, [("printed", "got back {len(replies)} replies")])
 
 
-@pytest.fixture
-def spanish_helpers(course, monkeypatch):
-    """Point the helpers at the throw-away course's catalogs, in Spanish; return a function that adds one."""
+def test_old_code_entries_keep_their_translation():
+    """A quiz text extracted before code texts had a msgctxt keeps its translation under the new key."""
+    template = catalogs.new_catalog()
+    template.append(catalogs.message("Which port?", context="quiz", comment="code in cell q, line 2: ..."))
+    old = catalogs.new_catalog("es")
+    old.append(catalogs.message("Which port?", comment="code in cell q"))
+    old[0].msgstr = "¿Qué puerto?"
+    merged = catalogs.merge(template, old, "es")
+    assert [(e.msgctxt, e.msgstr, e.fuzzy, e.obsolete) for e in merged] == [("quiz", "¿Qué puerto?", False, False)]
+
+
+def test_helpers_read_only_their_own_catalog(course, monkeypatch):
+    """At run time helpers translate only helpers.po messages: a lesson catalog's texts are already in the edition's code."""
     from helpers import messages
 
     locale = course / "locale"
-    catalogs.save(catalogs.new_catalog("es"), locale / "es/helpers.po")
+    helpers_po = catalogs.new_catalog("es")
+    helpers_po.append(catalogs.message("Check"))
+    helpers_po[0].msgstr = "Comprobar"
+    catalogs.save(helpers_po, locale / "es/helpers.po")
+    lesson_po = catalogs.new_catalog("es")
+    lesson_po.append(catalogs.message("Which port?"))
+    lesson_po[0].msgstr = "¿Qué puerto?"
+    catalogs.save(lesson_po, locale / "es/notebooks/01-intro.po")
     monkeypatch.setattr(messages, "CATALOG_DIR", locale)
-
-    def add_catalog(relative: str, english: str, spanish: str) -> None:
-        po = catalogs.new_catalog("es")
-        po.append(catalogs.message(english))
-        po[0].msgstr = spanish
-        catalogs.save(po, locale / "es" / relative)
-        messages._translations.cache_clear()
-
+    messages._translations.cache_clear()
     previous = messages.get_language()
     messages.set_language("es")
-    yield add_catalog
-    messages.set_language(previous)
-    messages._translations.cache_clear()
-
-
-def test_helpers_translate_reads_solution_catalogs(spanish_helpers):
-    """helpers.translate fills the placeholders of the Spanish text found in a solution catalog; English stays the fallback."""
-    import helpers
-
-    spanish_helpers("solutions/a2-tcp-client.po", "got {count} bytes back, sent {sent}", "recibiste {count} bytes de vuelta; enviaste {sent}")
-    assert helpers.translate("got {count} bytes back, sent {sent}", count=3, sent=5) == "recibiste 3 bytes de vuelta; enviaste 5"
-    assert helpers.translate("not in any catalog: {n}", n=1) == "not in any catalog: 1"
-
-
-def test_helpers_read_texts_from_lesson_catalogs(spanish_helpers):
-    """helpers.messages._ finds a quiz text translated in a lesson catalog (not only in helpers.po)."""
-    from helpers import messages
-
-    spanish_helpers("notebooks/01-intro.po", "Which port?", "¿Qué puerto?")
-    assert messages._("Which port?") == "¿Qué puerto?"
+    try:
+        assert messages._("Check") == "Comprobar"
+        assert messages._("Which port?") == "Which port?"
+    finally:
+        messages.set_language(previous)
+        messages._translations.cache_clear()

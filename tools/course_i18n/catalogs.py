@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polib
 
+from .code_text import fields as code_fields
 from .layout import gettext_language
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "save",
     "load",
     "translations",
+    "code_translations",
+    "key",
     "cell_key",
     "placeholders",
     "problems",
@@ -49,6 +52,8 @@ PLURAL_FORMS = {
 #: Old and new text at least this similar make a fuzzy match when no cell id pairs them.
 SIMILARITY = 0.6
 CELL_COMMENT = re.compile(r"^cell (\S+)", re.MULTILINE)
+#: How code-cell texts were labelled (without msgctxt) before code cells were translated at build time.
+LEGACY_CODE_COMMENT = "code in cell"
 
 
 def new_catalog(lang: str | None = None, old: polib.POFile | None = None) -> polib.POFile:
@@ -81,20 +86,34 @@ def new_catalog(lang: str | None = None, old: polib.POFile | None = None) -> pol
     return catalog
 
 
-def message(msgid: str, *, comment: str = "", occurrences=(), flags=()) -> polib.POEntry:
-    """A template entry: English text, an extracted comment (``#.``) and source locations.
+def message(msgid: str, *, comment: str = "", occurrences=(), flags=(), context: str | None = None) -> polib.POEntry:
+    """A template entry: English text, an optional ``msgctxt``, an extracted comment (``#.``) and source locations.
 
     Typical use::
 
         message("Port {port} is closed.", occurrences=[("helpers/errors.py", "12")])
+        message("sent {count} bytes", context="printed", flags=["python-brace-format"])
     """
-    return polib.POEntry(
+    entry = polib.POEntry(
         msgid=msgid,
         msgstr="",
         comment=comment,
         occurrences=list(occurrences),
         flags=list(flags),
     )
+    if context is not None:
+        entry.msgctxt = context
+    return entry
+
+
+def key(entry: polib.POEntry) -> tuple[str | None, str]:
+    """What identifies a message: (msgctxt or None, msgid).
+
+    Typical use::
+
+        key(entry)   # ('printed', 'servers running')
+    """
+    return (entry.msgctxt, entry.msgid)
 
 
 def cell_key(entry: polib.POEntry) -> set[str]:
@@ -108,12 +127,12 @@ def cell_key(entry: polib.POEntry) -> set[str]:
 
 
 def _fresh_copy(template_entry: polib.POEntry) -> polib.POEntry:
-    return polib.POEntry(
-        msgid=template_entry.msgid,
-        msgstr="",
+    return message(
+        template_entry.msgid,
         comment=template_entry.comment,
-        occurrences=list(template_entry.occurrences),
+        occurrences=template_entry.occurrences,
         flags=[flag for flag in template_entry.flags if flag != "fuzzy"],
+        context=template_entry.msgctxt,
     )
 
 
@@ -148,32 +167,38 @@ def merge(template: polib.POFile, old: polib.POFile | None, lang: str) -> polib.
     """
     merged = new_catalog(lang, old)
     old_entries = list(old) if old is not None else []
-    by_id = {}
+    by_key = {}
     for entry in old_entries:  # an active entry wins over an obsolete one with the same text
-        if entry.msgid and (entry.msgid not in by_id or by_id[entry.msgid].obsolete):
-            by_id[entry.msgid] = entry
-    used: set[str] = set()
+        if entry.msgid and (key(entry) not in by_key or by_key[key(entry)].obsolete):
+            by_key[key(entry)] = entry
+    for entry in old_entries:  # texts of code cells extracted before they had a msgctxt: same text, same translation
+        if entry.msgctxt is None and entry.comment.startswith(LEGACY_CODE_COMMENT) and not entry.obsolete:
+            for template_entry in template:
+                if template_entry.msgctxt is not None and template_entry.msgid == entry.msgid:
+                    by_key.setdefault(key(template_entry), entry)
+    used: set[tuple] = set()
     pending: list[polib.POEntry] = []
     for template_entry in template:
         entry = _fresh_copy(template_entry)
-        previous = by_id.get(entry.msgid)
+        previous = by_key.get(key(entry))
         if previous is not None and previous.msgstr:
             entry.msgstr = previous.msgstr
             entry.tcomment = previous.tcomment
             if previous.fuzzy:
                 entry.flags.append("fuzzy")
                 entry.previous_msgid = previous.previous_msgid
-            used.add(previous.msgid)
+            used.add(key(previous))
         else:
             pending.append(entry)
         merged.append(entry)
-    template_ids = {entry.msgid for entry in template}
+    template_keys = {key(entry) for entry in template}
     for entry in pending:
-        candidates = [
+        candidates = [  # only a message of the same kind (a comment never inherits a printed text)
             old_entry
             for old_entry in old_entries
             if old_entry.msgstr and not old_entry.obsolete
-            and old_entry.msgid not in used and old_entry.msgid not in template_ids
+            and (old_entry.msgctxt == entry.msgctxt or (entry.msgctxt and old_entry.comment.startswith(LEGACY_CODE_COMMENT)))
+            and key(old_entry) not in used and key(old_entry) not in template_keys
         ]
         match = _closest(entry, candidates)
         if match is not None:
@@ -181,23 +206,24 @@ def merge(template: polib.POFile, old: polib.POFile | None, lang: str) -> polib.
             entry.tcomment = match.tcomment
             entry.flags.append("fuzzy")
             entry.previous_msgid = match.msgid
-            used.add(match.msgid)
+            used.add(key(match))
     for old_entry in old_entries:  # removed from the source: keep the translation as obsolete
-        if old_entry.msgid in template_ids or old_entry.msgid in used or not old_entry.msgstr:
+        if key(old_entry) in template_keys or key(old_entry) in used or not old_entry.msgstr:
             continue
         if not old_entry.msgid:
             continue
-        merged.append(
-            polib.POEntry(
-                msgid=old_entry.msgid,
-                msgstr=old_entry.msgstr,
-                tcomment=old_entry.tcomment,
-                comment=old_entry.comment,
-                flags=list(old_entry.flags),
-                obsolete=True,
-            )
+        obsolete = polib.POEntry(
+            msgid=old_entry.msgid,
+            msgstr=old_entry.msgstr,
+            tcomment=old_entry.tcomment,
+            comment=old_entry.comment,
+            flags=list(old_entry.flags),
+            obsolete=True,
         )
-        used.add(old_entry.msgid)
+        if old_entry.msgctxt is not None:
+            obsolete.msgctxt = old_entry.msgctxt
+        merged.append(obsolete)
+        used.add(key(old_entry))
     return merged
 
 
@@ -233,8 +259,14 @@ def load(path: Path | str) -> polib.POFile | None:
     return polib.pofile(str(path), wrapwidth=WRAP_WIDTH)
 
 
+def _usable(entry: polib.POEntry) -> bool:
+    return bool(entry.msgid and entry.msgstr and not entry.obsolete and not entry.fuzzy)
+
+
 def translations(catalog: polib.POFile | None) -> dict[str, str]:
-    """English -> translation for every usable entry (translated, not fuzzy, not obsolete).
+    """English -> translation for every usable entry without msgctxt (markdown cells, helper messages).
+
+    Usable: translated, not fuzzy, not obsolete.
 
     Typical use::
 
@@ -242,11 +274,19 @@ def translations(catalog: polib.POFile | None) -> dict[str, str]:
     """
     if catalog is None:
         return {}
-    return {
-        entry.msgid: entry.msgstr
-        for entry in catalog
-        if entry.msgid and entry.msgstr and not entry.obsolete and not entry.fuzzy
-    }
+    return {entry.msgid: entry.msgstr for entry in catalog if _usable(entry) and entry.msgctxt is None}
+
+
+def code_translations(catalog: polib.POFile | None) -> dict[tuple[str, str], str]:
+    """(msgctxt, English) -> translation for every usable code-text entry (those with a msgctxt).
+
+    Typical use::
+
+        code_translations(load("locale/es/notebooks/00-start-here.po"))[("printed", "stopped")]
+    """
+    if catalog is None:
+        return {}
+    return {(entry.msgctxt, entry.msgid): entry.msgstr for entry in catalog if _usable(entry) and entry.msgctxt is not None}
 
 
 def placeholders(text: str) -> list[str]:
@@ -269,25 +309,28 @@ def placeholders(text: str) -> list[str]:
     return sorted(fields)
 
 
-def problems(catalog: polib.POFile, expected_ids: list[str], *, format_fields: bool = False) -> list[str]:
+def problems(catalog: polib.POFile, expected_ids: list, *, format_fields: bool = False) -> list[str]:
     """Everything that keeps ``catalog`` from being complete for ``expected_ids``.
 
+    An expected id is a msgid, or a (msgctxt, msgid) pair for code texts.
     Reports: a missing, empty or fuzzy entry; an obsolete entry whose text is
     still used; a translation whose leading/trailing newlines differ from the
     English (msgfmt -c rule); with ``format_fields``, placeholders that differ.
 
     Typical use::
 
-        assert not problems(load(path), ["Hello"], format_fields=True)
+        assert not problems(load(path), ["Hello", ("printed", "done")], format_fields=True)
     """
     found = []
-    active = {entry.msgid: entry for entry in catalog if not entry.obsolete and entry.msgid}
-    obsolete = {entry.msgid for entry in catalog if entry.obsolete}
-    for msgid in expected_ids:
-        short = msgid[:60].replace("\n", "\\n")
-        entry = active.get(msgid)
+    active = {key(entry): entry for entry in catalog if not entry.obsolete and entry.msgid}
+    obsolete = {key(entry) for entry in catalog if entry.obsolete}
+    for expected in expected_ids:
+        wanted = expected if isinstance(expected, tuple) else (None, expected)
+        msgid = wanted[1]
+        short = (f"[{wanted[0]}] " if wanted[0] else "") + msgid[:60].replace("\n", "\\n")
+        entry = active.get(wanted)
         if entry is None:
-            kind = "obsolete but still used" if msgid in obsolete else "missing"
+            kind = "obsolete but still used" if wanted in obsolete else "missing"
             found.append(f"{kind}: {short!r}")
             continue
         if not entry.msgstr.strip():
@@ -298,8 +341,12 @@ def problems(catalog: polib.POFile, expected_ids: list[str], *, format_fields: b
             for edge in (str.startswith, str.endswith):
                 if edge(msgid, "\n") != edge(entry.msgstr, "\n"):
                     found.append(f"newline at start/end differs: {short!r}")
-            if format_fields and placeholders(msgid) != placeholders(entry.msgstr):
-                found.append(
-                    f"placeholders differ: {short!r}: {placeholders(msgid)} vs {placeholders(entry.msgstr)}"
-                )
+            if entry.msgctxt is not None and "python-format" not in entry.flags:  # code text: f-string fields, always
+                english, translated = sorted(code_fields(msgid).elements()), sorted(code_fields(entry.msgstr).elements())
+            elif format_fields:
+                english, translated = placeholders(msgid), placeholders(entry.msgstr)
+            else:
+                continue
+            if english != translated:
+                found.append(f"placeholders differ: {short!r}: {english} vs {translated}")
     return found

@@ -2,8 +2,9 @@
 
 For each English source notebook: markdown cells take their translation
 (English where a catalog has none yet), course links point at the language's
-folders, and everything else (code cells, ids, cell and notebook metadata,
-nbgrader metadata) is copied exactly. Assets beside the sources (e.g.
+folders, code cells get their comments and texts translated (every other
+token stays as in English), and everything else (ids, cell and notebook
+metadata, nbgrader metadata) is copied exactly. Assets beside the sources (e.g.
 ``notebooks/en/web/``) are copied too, and files left from sources that no
 longer exist are removed.
 
@@ -20,13 +21,13 @@ from pathlib import Path
 
 import nbformat
 
-from . import catalogs, execute, layout, links, notebook_text
+from . import catalogs, execute, layout, links, notebook_text, web_pages
 
-__all__ = ["edition_notebook", "build_markdown", "carry_outputs", "copy_assets", "remove_stale", "same_content", "write"]
+__all__ = ["edition_notebook", "stub_translations", "build_markdown", "carry_outputs", "copy_assets", "remove_stale", "same_content", "write"]
 
 
 def edition_notebook(source: Path, lang: str, root: Path = layout.ROOT, locale: Path = layout.LOCALE):
-    """The ``lang`` edition of one source notebook, not executed (code cells keep English outputs).
+    """The ``lang`` edition of one source notebook, not executed (code cells keep the English outputs).
 
     Typical use::
 
@@ -34,11 +35,32 @@ def edition_notebook(source: Path, lang: str, root: Path = layout.ROOT, locale: 
     """
     notebook = notebook_text.read(source)
     name = layout.catalog_name(source, root)
-    translated = catalogs.translations(catalogs.load(layout.catalog_path(lang, name, locale)))
-    edition = notebook_text.translate(notebook, translated)
+    catalog = catalogs.load(layout.catalog_path(lang, name, locale))
+    edition = notebook_text.translate(notebook, catalogs.translations(catalog), catalogs.code_translations(catalog))
+    stubs = stub_translations(lang, locale)
     for _index, cell in notebook_text.markdown_cells(edition):
-        cell.source = links.localise_links(cell.source, lang)
+        cell.source = links.localise_paths(links.localise_links(cell.source, lang), lang)
+        for english, translated in stubs.items():
+            cell.source = cell.source.replace(english, translated)
     return edition
+
+
+#: nbgrader's stubs, which nbgrader_config.py takes from helpers.po for each language.
+STUBS = ("# YOUR CODE HERE", "YOUR ANSWER HERE")
+
+
+def stub_translations(lang: str, locale: Path = layout.LOCALE) -> dict[str, str]:
+    """English nbgrader stub -> the edition's stub (as the released exercises show it), for those translated.
+
+    Text that quotes ``# YOUR CODE HERE`` must quote what the student's
+    notebook says: the build replaces the English stub in markdown cells.
+
+    Typical use::
+
+        stub_translations("fr")   # {'# YOUR CODE HERE': '# VOTRE CODE ICI', ...}
+    """
+    helpers = catalogs.translations(catalogs.load(layout.catalog_path(lang, layout.HELPERS_DOMAIN, locale)))
+    return {stub: helpers[stub] for stub in STUBS if helpers.get(stub) and helpers[stub] != stub}
 
 
 def _comparable(notebook) -> dict:
@@ -78,11 +100,14 @@ def write(notebook, path: Path) -> bool:
 
 
 def _asset_files(base: Path) -> list[Path]:
+    """Files copied as they are: not notebooks, not the web pages generated per edition (web_pages)."""
+    pages = {page.resolve() for page in web_pages.pages(base.parents[1])} if base.name == layout.SOURCE_LANG else set()
     return sorted(
         path.relative_to(base)
         for path in base.rglob("*")
         if path.is_file()
         and path.suffix != ".ipynb"
+        and path.resolve() not in pages
         and not layout.IGNORED_NAMES.intersection(path.relative_to(base).parts)
     )
 

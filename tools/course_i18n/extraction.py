@@ -15,19 +15,21 @@ from pathlib import Path
 
 import polib
 
-from . import catalogs, helper_messages, layout, notebook_text
+from . import catalogs, helper_messages, layout, notebook_text, web_pages
 
 __all__ = ["templates", "update", "extract_helpers", "extract_all"]
 
 
 def templates(root: Path = layout.ROOT) -> dict[str, polib.POFile]:
-    """Catalog name -> template for every source notebook (not the helpers).
+    """Catalog name -> template for every source notebook and web page (not the helpers).
 
     Typical use::
 
         sorted(templates())[:1]   # ['notebooks/00-start-here']
     """
-    return {layout.catalog_name(path, root): notebook_text.template(path, root) for path in layout.source_notebooks(root)}
+    found = {layout.catalog_name(path, root): notebook_text.template(path, root) for path in layout.source_notebooks(root)}
+    found.update({web_pages.catalog_name(page, root): web_pages.template(page, root) for page in web_pages.pages(root)})
+    return found
 
 
 def update(name: str, template: polib.POFile, langs: list[str], locale: Path = layout.LOCALE) -> list[Path]:
@@ -72,7 +74,7 @@ def extract_all(langs: list[str] | None = None, root: Path = layout.ROOT, locale
     current = templates(root)
     for name, template in current.items():
         changed += update(name, template, langs, locale)
-    for area in layout.AREAS:  # sources that disappeared: keep translations, as obsolete entries
+    for area in (*layout.AREAS, layout.PAGES_DOMAIN):  # sources that disappeared: keep translations, as obsolete entries
         for pot in sorted((locale / area).rglob("*.pot")) if (locale / area).is_dir() else []:
             name = pot.relative_to(locale).with_suffix("").as_posix()
             if name not in current:

@@ -1,8 +1,9 @@
 """Where the English sources, the catalogs and the generated editions live.
 
 Sources:   notebooks/en/*.ipynb, solutions/en/<assignment>/*.ipynb, helpers/*.py
-Templates: locale/helpers.pot, locale/notebooks/<stem>.pot, locale/solutions/<assignment>.pot
-Catalogs:  locale/<lang>/helpers.po, locale/<lang>/notebooks/<stem>.po, locale/<lang>/solutions/<assignment>.po
+Templates: locale/helpers.pot, locale/notebooks/<stem>.pot, locale/solutions/<assignment>.pot, locale/web/<page>.pot
+Catalogs:  locale/<lang>/helpers.po, locale/<lang>/notebooks/<stem>.po, locale/<lang>/solutions/<assignment>.po,
+           locale/<lang>/web/<page>.po (notebooks/en/web/<page>.html)
 Editions:  notebooks/<lang>/, solutions/<lang>/ (built), exercises/<lang>/ (released by nbgrader)
 
 Typical use::
@@ -23,8 +24,10 @@ SOURCE_LANG = "en"
 AREAS = ("notebooks", "solutions")
 #: Catalog of the helpers package's messages (read at run time by helpers.messages).
 HELPERS_DOMAIN = "helpers"
+#: Catalogs of the lessons' web pages (notebooks/en/web/*.html): locale/<lang>/web/<page>.po.
+PAGES_DOMAIN = "web"
 #: Folders of locale/ that hold templates, not a language.
-TEMPLATE_FOLDERS = set(AREAS)
+TEMPLATE_FOLDERS = {*AREAS, PAGES_DOMAIN}
 #: Files and folders never copied from a source folder into an edition.
 IGNORED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
 

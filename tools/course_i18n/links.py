@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["localise_target", "localise_links"]
+__all__ = ["localise_target", "localise_links", "localise_paths"]
 
 COURSE_FOLDERS = ("notebooks", "solutions", "exercises")
 _SEGMENT = re.compile(r"(^|/)(" + "|".join(COURSE_FOLDERS) + r")/en(?=/|$)")
@@ -24,6 +24,7 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _MARKDOWN_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)")
 _REFERENCE = re.compile(r"(^[ ]{0,3}\[[^\]]+\]:[ \t]*<?)(\S+?)(?=>?(\s|$))", re.MULTILINE)
 _HTML_ATTRIBUTE = re.compile(r"""(\b(?:href|src)\s*=\s*["'])([^"']+)""")
+_PROSE_PATH = re.compile(r"(?<![\w/.:-])(" + "|".join(COURSE_FOLDERS) + r")/en(?=/|\b)")
 
 
 def localise_target(target: str, lang: str) -> str:
@@ -52,3 +53,17 @@ def localise_links(markdown: str, lang: str) -> str:
     for pattern in (_MARKDOWN_LINK, _REFERENCE, _HTML_ATTRIBUTE):
         markdown = pattern.sub(rewrite, markdown)
     return markdown
+
+
+def localise_paths(markdown: str, lang: str) -> str:
+    """Rewrite course folders named in the text (``exercises/en/``, also in code spans) to ``lang``'s.
+
+    Lesson 00 tells students where the exercises are: in the Spanish edition
+    that is ``exercises/es/``. URLs are left alone (a path inside
+    ``https://...`` is preceded by ``/``).
+
+    Typical use::
+
+        localise_paths("they live in the `exercises/en/` folder", "es")   # 'they live in the `exercises/es/` folder'
+    """
+    return _PROSE_PATH.sub(lambda match: f"{match.group(1)}/{lang}", markdown)

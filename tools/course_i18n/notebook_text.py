@@ -1,12 +1,15 @@
-"""Markdown cells of a notebook as catalog entries, and translated cells back.
+"""Texts of a notebook as catalog entries, and translated texts back into the notebook.
 
-The msgid is the whole text of a markdown cell (one idea per cell keeps them
-short); its extracted comment names the cell id, which survives edits of the
-text. Code cells are copied byte for byte, and ``helpers.setup()`` picks the
-language from the notebook's folder; the only texts taken from code are those
-the helpers translate at run time: every string of a ``Quiz(...)`` call and
-every ``_("...")`` or ``translate("...")`` literal (``helpers.messages._``
-and ``helpers.translate`` read them from this notebook's catalog).
+Markdown cells: the msgid is the whole text of a cell (one idea per cell
+keeps them short); its extracted comment names the cell id, which survives
+edits of the text.
+
+Code cells: each comment, docstring and human-readable string literal is an
+entry (see ``code_text`` and ``code_rules``) with a ``msgctxt`` saying what
+it is ("comment", "printed", "assert message" ...), and an extracted comment
+naming the cell and the line of code (``code in cell 05-017, line 16:
+print(...)``). The build puts translations back into the code, so students
+read plain Python in their language.
 
 Typical use::
 
@@ -16,17 +19,16 @@ Typical use::
 
 from __future__ import annotations
 
-import ast
 import copy
 from pathlib import Path
 
 import nbformat
 import polib
 
-from . import catalogs
+from . import catalogs, code_text
 from .layout import ROOT, source_relative
 
-__all__ = ["markdown_cells", "code_strings", "template", "translate", "read"]
+__all__ = ["markdown_cells", "code_cells", "code_texts", "template", "translate", "read"]
 
 
 def read(path: Path):
@@ -53,48 +55,37 @@ def markdown_cells(notebook) -> list[tuple[int, object]]:
     ]
 
 
-def _python(source: str) -> str:
-    """Cell source as plain Python (IPython magics such as %time turned into calls)."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
-
-
-def _called(node: ast.Call) -> str:
-    return getattr(node.func, "id", None) or getattr(node.func, "attr", "")
-
-
-def code_strings(source: str) -> list[str]:
-    """Texts a code cell shows through the helpers' catalog: ``Quiz(...)`` strings, ``_("...")`` and ``translate("...")`` literals.
-
-    Dict keys ("text", "options" ...) are not texts; a cell that does not parse yields nothing.
+def code_cells(notebook) -> list[tuple[int, object]]:
+    """(position, cell) of every code cell.
 
     Typical use::
 
-        code_strings('_("Well done")')   # ['Well done']
+        [cell.id for _, cell in code_cells(nb)][:1]
     """
-    try:
-        tree = compile(_python(source), "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    except (SyntaxError, ValueError):
-        return []
-    nodes: list[ast.Constant] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        if _called(node) in ("_", "N_", "translate") and node.args:  # helpers.translate too
-            nodes.append(node.args[0])
-        elif _called(node).endswith("Quiz"):
-            keys = {id(key) for inner in ast.walk(node) if isinstance(inner, ast.Dict) for key in inner.keys if key is not None}
-            nodes += [inner for inner in ast.walk(node) if id(inner) not in keys]
-    found: list[str] = []
-    for node in sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() and node.value not in found:
-            found.append(node.value)
-    return found
+    return [(index, cell) for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+
+
+def code_texts(notebook) -> dict[int, list]:
+    """Position of each code cell -> its translatable texts (``code_text.CodeText``), read notebook-wide.
+
+    Typical use::
+
+        texts = code_texts(read(Path("notebooks/en/05-udp.ipynb")))
+    """
+    cells = code_cells(notebook)
+    found = code_text.notebook_texts([cell.source for _index, cell in cells])
+    return {index: texts for (index, _cell), texts in zip(cells, found)}
+
+
+def _code_label(cell_id: str, text) -> str:
+    return f"code in cell {cell_id}, line {text.line}: {text.code_line}"
 
 
 def template(path: Path, root: Path = ROOT) -> polib.POFile:
-    """Template catalog of one notebook: one entry per distinct markdown text, in cell order.
+    """Template catalog of one notebook: markdown cells and code texts, in cell order.
+
+    One entry per distinct (msgctxt, msgid): a text found in several cells is
+    one message naming every place.
 
     Typical use::
 
@@ -103,40 +94,49 @@ def template(path: Path, root: Path = ROOT) -> polib.POFile:
     notebook = read(path)
     catalog = catalogs.new_catalog()
     where = source_relative(path, root)
-    entries: dict[str, polib.POEntry] = {}
+    entries: dict[tuple, polib.POEntry] = {}
+    texts_by_cell = code_texts(notebook)
     for index, cell in enumerate(notebook.cells):
         cell_id = cell.get("id") or f"#{index + 1}"
         if cell.cell_type == "markdown" and cell.source.strip():
-            texts, label = [cell.source], f"cell {cell_id}"
+            items = [(None, cell.source, f"cell {cell_id}", ())]
         elif cell.cell_type == "code":  # "code in cell X" is not a cell key: texts of one cell stay apart
-            texts, label = code_strings(cell.source), f"code in cell {cell_id}"
+            items = [(text.context, text.msgid, _code_label(cell_id, text), text.flags) for text in code_text.flat(texts_by_cell[index])]
         else:
             continue
-        for text in texts:
-            entry = entries.get(text)
+        for context, msgid, label, flags in items:
+            entry = entries.get((context, msgid))
             if entry is None:
-                entry = catalogs.message(text, comment=label, occurrences=[(where, str(index + 1))])
-                entries[text] = entry
+                entry = catalogs.message(msgid, comment=label, occurrences=[(where, str(index + 1))], flags=flags, context=context)
+                entries[(context, msgid)] = entry
                 catalog.append(entry)
-            elif label not in entry.comment.split("\n"):  # the same text in two cells: one message, both places
+            elif label not in entry.comment.split("\n"):  # the same text in two places: one message, both places
                 entry.comment += "\n" + label
-                entry.occurrences.append((where, str(index + 1)))
+                if (where, str(index + 1)) not in entry.occurrences:
+                    entry.occurrences.append((where, str(index + 1)))
     return catalog
 
 
-def translate(notebook, translated: dict[str, str]):
-    """A copy of ``notebook`` whose markdown cells use ``translated`` (English kept where missing).
+def translate(notebook, translated: dict[str, str], code_translated: dict[tuple[str, str], str] | None = None):
+    """A copy of ``notebook`` in another language: markdown from ``translated``, code texts from ``code_translated``.
 
-    Only ``source`` of markdown cells changes; ids, metadata, attachments and
-    every code cell stay exactly as in the source.
+    ``translated`` maps a markdown cell's English to its translation;
+    ``code_translated`` maps (msgctxt, msgid) of a code text to its
+    translation. English stays wherever a translation is missing. Ids,
+    metadata, attachments and every token of code other than comment and
+    string text stay exactly as in the source.
 
     Typical use::
 
-        es = translate(read(path), catalogs.translations(po))
+        es = translate(read(path), catalogs.translations(po), catalogs.code_translations(po))
     """
     result = copy.deepcopy(notebook)
     for _index, cell in markdown_cells(result):
         text = translated.get(cell.source)
         if text:
             cell.source = text
+    if code_translated:
+        for index, texts in code_texts(notebook).items():
+            if texts:
+                result.cells[index].source = code_text.localise(notebook.cells[index].source, texts, code_translated)
     return result
