@@ -144,7 +144,7 @@ def plan_jobs(coursedir, assignments: list[str], students: list[str], force: boo
                     skipped.append(Outcome(assignment, student, "skipped", message="already autograded (--force grades it again)"))
                     continue
             jobs.append(Job(assignment, student))
-    return jobs, skipped
+    return sorted(jobs, key=lambda job: (job.assignment, job.student)), skipped
 
 
 # ---- worker processes -------------------------------------------------------------------------------
