@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -189,6 +190,12 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
 
 
+def children_cpu() -> float:
+    """CPU seconds of every finished child process of this one (and theirs, when they waited for them)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
@@ -235,9 +242,13 @@ def main(argv: list[str] | None = None) -> int:
 
         results, dumps, baseline_wall = [], {}, None
         for name, course, workers in plan:
+            cpu_before = children_cpu()
             run = run_nbgrader(course, args.assignment, [s for s, _ in students]) if workers is None else \
                 run_parallel(course, args.assignment, workers)
             result = summarise(name, run, kinds, args.students, baseline_wall)
+            # CPU of the whole run (commands, workers, kernels), per submission: barely moved by other load.
+            result["cpu_total"] = (children_cpu() - cpu_before) / args.students
+            result["idle_rate"] = 60 * min(workers or 1, cores()) / result["cpu_total"]
             if workers is None:
                 baseline_wall = run["wall"]
                 result["ratio"] = 1.0
@@ -256,16 +267,18 @@ def main(argv: list[str] | None = None) -> int:
                for s, k in kinds.items() if k == "correct")
 
     rows = [["run", "wall", "per minute", "vs nbgrader", "median correct", "hanging", "hanging extra",
-             "CPU nbgrader", "CPU kernel"]]
+             "CPU/submission", "(nbgrader", "kernel)", "per minute, free cores"]]
     for r in results:
         rows.append([r["name"], f"{r['wall']:.1f} s", f"{r['per_minute']:.1f}", f"{r['ratio']:.2f}x" if r["ratio"] else "-",
-                     f"{r['median']:.2f} s", f"{r['hang']:.1f} s", f"{r['hang_extra']:.1f} s",
+                     f"{r['median']:.2f} s", f"{r['hang']:.1f} s", f"{r['hang_extra']:.1f} s", f"{r['cpu_total']:.2f} s",
                      f"{r['cpu_worker']:.2f} s" if r["cpu_worker"] is not None else "-",
-                     f"{r['cpu_kernels']:.2f} s" if r["cpu_kernels"] is not None else "-"])
+                     f"{r['cpu_kernels']:.2f} s" if r["cpu_kernels"] is not None else "-", f"{r['idle_rate']:.0f}"])
     print(f"Grading {args.students} submissions of {args.assignment} ({counts['correct']} correct, {counts['wrong']} wrong, "
           f"{counts['hanging']} hanging) on {cores()} cores; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
     print(f"sandbox: {'not in this course yet' if not has_sandbox else args.sandbox}\n")
     print(table(rows))
+    print("CPU/submission: every process of the run (commands, workers, kernels), all submissions included;\n"
+          "'free cores': the rate that CPU allows when the run has min(workers, cores) cores to itself.")
     print("\nStart-up costs (median of 3):")
     print(table([[name, f"{value:.2f} s"] for name, value in costs.items()]))
     parallel = next(r for r in results if r["name"].startswith(f"tools/course grade --workers {args.workers}"))

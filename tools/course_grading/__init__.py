@@ -2,6 +2,9 @@
 
 - ``preprocessors``: nbgrader preprocessors (bounded execution, output limits,
   feedback without hidden tests) and the pipelines ``nbgrader_config.py`` uses.
+- ``parallel``, ``worker``, ``progress``: ``tools/course grade``, a class graded by N
+  nbgrader workers into one gradebook (``python tools/course_grading grade``).
+- ``student_edition``: ``tools/course student-edition``, the course without solutions.
 
 ``nbgrader_config.py`` loads this package from its folder (no ``sys.path``
 change), so the names it needs are re-exported here.

@@ -235,15 +235,18 @@ class WorkerProcess:
         import psutil
 
         try:
-            family = psutil.Process(self.process.pid).children(recursive=True)
+            worker = psutil.Process(self.process.pid)
+            family = worker.children(recursive=True)
         except psutil.NoSuchProcess:
-            family = []
-        for process in [psutil.Process(self.process.pid), *family] if self.process.poll() is None else family:
+            worker, family = None, []
+        if worker is not None and self.process.poll() is None:
+            family.append(worker)
+        for process in family:
             try:
                 process.kill()
             except psutil.NoSuchProcess:
                 pass
-        psutil.wait_procs(family, timeout=10)
+        psutil.wait_procs([p for p in family if p is not worker], timeout=10)  # the worker: Popen reaps it
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
