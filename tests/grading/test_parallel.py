@@ -346,3 +346,17 @@ def test_worker_channel_is_safe_from_kernel_output(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout == '{"event": "ready"}\n', done.stdout
     assert "from-a-child-process" in done.stderr and "from print" in done.stderr
+
+
+def test_worker_kernels_talk_over_ipc_in_its_private_folder(tmp_path, monkeypatch):
+    """A worker's kernel managers, made as nbclient makes them (from its config), use IPC files in its folder."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    course = Course.create(tmp_path / "course")
+    monkeypatch.chdir(tmp_path)  # the worker moves to the course root; pytest puts the folder back
+    worker = grading_module("worker").GradingWorker(course.root, tmp_path / "private")
+    manager = AsyncKernelManager(config=worker.app.config)
+    assert manager.transport == "ipc"
+    assert Path(manager.ip).parent == (tmp_path / "private").resolve()
+    assert worker.coursedir.db_url == f"sqlite:///{(tmp_path / 'private' / 'gradebook.db').resolve()}"
+    assert Path(worker.coursedir.root) == course.root.resolve()
