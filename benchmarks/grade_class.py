@@ -1,40 +1,62 @@
-"""Grade a synthetic class with the real nbgrader CLI and report how fast grading goes.
+"""Grade a synthetic class and report how fast grading goes, and where the time goes.
 
-The class hands in one assignment: mostly the reference solution, a fifth of
-common mistakes, and one submission that hangs. It is graded with
-``nbgrader autograde`` on a temporary copy of the course, as an instructor
-would: by default two commands at once on two halves of the class (students
-whose id ends in an even or an odd digit), one per core, sharing the
-gradebook; ``--jobs 1`` grades everything in one command. Printed:
-submissions per minute and what the hanging submission cost. Targets on a
-2-core machine: at least 30 submissions a minute, a hanging submission under
-35 s.
+The class hands in one assignment (a2-tcp-client by default): mostly the
+reference solution, a fifth common mistakes, and one submission that hangs.
+Each run grades a fresh copy of the same class, on a temporary copy of the
+course, as an instructor would:
+
+1. ``nbgrader autograde <assignment>``: one command, one submission after
+   another (the baseline, measured in the same run);
+2. ``tools/course grade <assignment> --workers 1``;
+3. ``tools/course grade <assignment> --workers N`` (N: the machine's cores).
+
+Printed: submissions per minute of each and the ratio to the baseline; the
+median time of a correct submission and what the hanging one cost over it;
+where a submission's time goes (CPU of nbgrader, CPU of the kernel, start-up
+costs paid per command, per worker and per kernel); whether every run wrote
+the same gradebook.
+
+The grading sandbox (tools/course_grading/sandbox.py, issue 14 part 1):
+``--sandbox on`` or ``off`` appends ``c.Sandbox.enabled = True/False`` to the
+copy's nbgrader_config.py for every run; ``--sandbox compare`` grades the
+N-worker run both ways and prints the sandbox's cost per submission. The
+default, ``config``, leaves nbgrader_config.py as it is.
+
+Targets on a 2-core machine: at least 60 submissions a minute with N workers,
+a hanging submission less than 10 s more than a correct one, the sandbox
+under 0.2 s per submission.
 
 Typical use (from the repository root)::
 
     .venv/bin/python benchmarks/grade_class.py
-    .venv/bin/python benchmarks/grade_class.py --jobs 1 --students 60 --assignment a2-tcp-client
+    .venv/bin/python benchmarks/grade_class.py --students 60 --sandbox compare
+    .venv/bin/python benchmarks/grade_class.py --no-baseline --workers 3
 """
 
 from __future__ import annotations
 
 import argparse
-import fnmatch
+import json
 import os
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "grading"))  # the grading tests' course copy and submissions
+sys.path.insert(0, str(REPO / "tests" / "grading"))  # the grading tests' course copy, submissions, gradebook dump
 
-from grading_course import Course  # noqa: E402
+from gradebook_dump import dump_gradebook  # noqa: E402
+from grading_course import LANG, Course, release_tool  # noqa: E402
 from grading_submissions import HOSTILE, MISTAKES, Case, code, reference, reference_sources  # noqa: E402
 
-TARGET_PER_MINUTE = 30
-TARGET_HANG_SECONDS = 35
+TARGET_PER_MINUTE = 60
+TARGET_HANG_EXTRA = 10.0
+TARGET_SANDBOX_COST = 0.2
 
 
 def hanging_case(assignment: str) -> Case:
@@ -67,111 +89,214 @@ def synthetic_class(assignment: str, size: int) -> list[tuple[str, Case]]:
     return students
 
 
-def shard_patterns(jobs: int) -> list[str]:
-    """Student-id globs that split the class into ``jobs`` parts by the id's last digit.
-
-    Typical use::
-
-        shard_patterns(2)   # -> ["student-*[02468]", "student-*[13579]"]
-    """
-    if not 1 <= jobs <= 10:
-        raise ValueError("jobs must be between 1 and 10")
-    if jobs == 1:
-        return ["*"]
-    return ["student-*[" + "".join(str(d) for d in range(10) if d % jobs == k) + "]" for k in range(jobs)]
+def kind_of(case: Case) -> str:
+    if case.student.startswith(("hostile", "hanging")):
+        return "hanging"
+    return "correct" if case.student.startswith("reference") else "wrong"
 
 
-def grade(assignment: str, size: int, workdir: Path, jobs: int = 2) -> dict:
-    course = Course.create(workdir / "course")
-    course.nbgrader("generate_assignment", assignment, "--force")
-    students = synthetic_class(assignment, size)
-    released = course.released(assignment)
-    for student, case in students:
-        course.submit(student, assignment, case.build(released))
+def set_sandbox(course: Course, sandbox: str) -> None:
+    """The sandbox hook: ``on``/``off`` append ``c.Sandbox.enabled`` to the copy's config; ``config`` leaves it."""
+    if sandbox in ("on", "off"):
+        with open(course.root / "nbgrader_config.py", "a") as config:
+            config.write(f"\nc.Sandbox.enabled = {sandbox == 'on'}  # benchmarks/grade_class.py --sandbox {sandbox}\n")
 
-    patterns = shard_patterns(jobs)
-    started = time.monotonic()
-    batch_start = time.time()
-    running = [
-        course.start("autograde", assignment, f"--student={pattern}", log_name=f"autograde-{number}.log")
-        for number, pattern in enumerate(patterns)
-    ]
-    for job in running:
-        job.wait(timeout=1800)
+
+def sandbox_available(course: Course) -> bool:
+    return (course.root / "tools" / "course_grading" / "sandbox.py").is_file()
+
+
+def run_nbgrader(course: Course, assignment: str, students: list[str]) -> dict:
+    """The baseline: one ``nbgrader autograde`` command for the class; per-submission times from file times."""
+    started, batch_start = time.monotonic(), time.time()
+    course.nbgrader("autograde", assignment, timeout=3600)
     wall = time.monotonic() - started
+    finished = sorted((os.path.getmtime(course.autograded_path(s, assignment)), s) for s in students)
+    seconds, previous = {}, batch_start
+    for moment, student in finished:
+        seconds[student] = moment - previous  # the first one also carries nbgrader's start-up
+        previous = moment
+    return {"wall": wall, "seconds": seconds, "first": finished[0][1], "cpu": {}}
 
-    # Each autograded notebook is written when its grading ends: within one command, consecutive
-    # write times give every submission's grading time (the first also carries nbgrader's start-up).
-    durations, firsts = {}, set()
-    for pattern in patterns:
-        shard = [student for student, _case in students if fnmatch.fnmatch(student, pattern)]
-        finished = sorted((os.path.getmtime(course.autograded_path(student, assignment)), student) for student in shard)
-        firsts.add(finished[0][1])
-        previous = batch_start
-        for moment, student in finished:
-            durations[student] = moment - previous
-            previous = moment
-    scores = course.scores()
-    kinds = {student: ("hanging" if case.student.startswith(("hostile", "hanging")) else
-                       "correct" if case.student.startswith("reference") else "wrong") for student, case in students}
-    correct = [durations[s] for s in durations if kinds[s] == "correct" and s not in firsts]
-    hanging = next(s for s in kinds if kinds[s] == "hanging")
-    full = [s for s in kinds if kinds[s] == "correct"
-            and all(score == points for score, points, _m in scores[(assignment, s)].values())]
+
+def run_parallel(course: Course, assignment: str, workers: int) -> dict:
+    """``tools/course grade`` (its Python entry point, as tools/course runs it) with ``workers`` workers."""
+    report = course.root / "grade.json"
+    command = [sys.executable, str(course.root / "tools" / "course_grading"), "grade", assignment,
+               "--workers", str(workers), "--json", str(report)]
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=course.root, env=release_tool.nbgrader_environment(LANG),
+                          capture_output=True, text=True, timeout=3600)
+    wall = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"tools/course grade failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    outcomes = json.loads(report.read_text())["outcomes"]
+    return {"wall": wall, "seconds": {o["student"]: o["seconds"] for o in outcomes}, "first": None,
+            "cpu": {o["student"]: o["cpu"] for o in outcomes}}
+
+
+def startup_costs(course: Course, assignment: str) -> dict:
+    """Seconds paid per nbgrader command, per grading worker, and per kernel (median of three each)."""
+    env = release_tool.nbgrader_environment(LANG)
+
+    def timed(command, **kwargs) -> float:
+        started = time.monotonic()
+        subprocess.run(command, cwd=course.root, env=env, capture_output=True, text=True, timeout=300, **kwargs)
+        return time.monotonic() - started
+
+    private = Path(tempfile.mkdtemp(prefix="bench-worker-"))
+    shutil.copy2(course.root / "gradebook.db", private / "gradebook.db")
+    worker = [sys.executable, str(course.root / "tools" / "course_grading"), "worker", "--course", str(course.root), "--private", str(private)]
+    kernel = [sys.executable, "-c", (
+        "import tempfile, time\nfrom jupyter_client.manager import KernelManager\n"
+        "folder = tempfile.mkdtemp(); km = KernelManager(kernel_name='python3', transport='ipc', ip=folder + '/kernel')\n"
+        "t = time.monotonic(); km.start_kernel(); kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=60)\n"
+        "print(time.monotonic() - t); km.shutdown_kernel(now=True)\n")]
+    costs = {
+        "nbgrader command start-up": statistics.median(
+            timed(course.command("autograde", assignment, "--student=nobody-at-all")) for _ in range(3)),
+        "grading worker start-up": statistics.median(timed(worker, input="") for _ in range(3)),
+    }
+    kernel_starts = []
+    for _ in range(3):
+        done = subprocess.run(kernel, capture_output=True, text=True, timeout=120, env=env)
+        kernel_starts.append(float(done.stdout.strip().splitlines()[-1]))
+    costs["kernel start to ready (IPC)"] = statistics.median(kernel_starts)
+    shutil.rmtree(private, ignore_errors=True)
+    return costs
+
+
+def summarise(name: str, run: dict, kinds: dict, size: int, baseline_wall: float | None) -> dict:
+    seconds = run["seconds"]
+    correct = [seconds[s] for s, k in kinds.items() if k == "correct" and s != run["first"]]
+    hanging = next(s for s, k in kinds.items() if k == "hanging")
+    median = statistics.median(correct)
+    cpu = [run["cpu"][s] for s, k in kinds.items() if k == "correct" and s in run["cpu"]]
     return {
-        "assignment": assignment,
-        "jobs": jobs,
-        "size": size,
-        "counts": {kind: list(kinds.values()).count(kind) for kind in ("correct", "wrong", "hanging")},
-        "wall": wall,
-        "per_minute": size / wall * 60,
-        "median": statistics.median(correct),
-        "hang": durations[hanging],
-        "hang_extra": durations[hanging] - statistics.median(correct),
-        "all_correct_full_marks": len(full) == list(kinds.values()).count("correct"),
-        "hanging_score": sum(score for score, _p, _m in scores[(assignment, hanging)].values()),
+        "name": name,
+        "wall": run["wall"],
+        "per_minute": size / run["wall"] * 60,
+        "ratio": (baseline_wall / run["wall"]) if baseline_wall else None,
+        "median": median,
+        "hang": seconds[hanging],
+        "hang_extra": seconds[hanging] - median,
+        "cpu_worker": statistics.median(c["worker"] for c in cpu) if cpu else None,
+        "cpu_kernels": statistics.median(c["kernels"] for c in cpu) if cpu else None,
     }
 
 
-def report(result: dict) -> str:
-    counts = result["counts"]
-    rows = [
-        ("submissions graded", f"{result['size']} ({counts['correct']} correct, {counts['wrong']} wrong, {counts['hanging']} hanging)"),
-        ("`nbgrader autograde` commands at once", f"{result['jobs']}"),
-        ("wall time", f"{result['wall']:.1f} s"),
-        ("submissions per minute", f"{result['per_minute']:.1f} (target >= {TARGET_PER_MINUTE})"),
-        ("median time of a correct submission", f"{result['median']:.2f} s"),
-        ("hanging submission: time", f"{result['hang']:.1f} s (target < {TARGET_HANG_SECONDS})"),
-        ("hanging submission: cost over a correct one", f"{result['hang_extra']:.1f} s"),
-        ("hanging submission: score", f"{result['hanging_score']:g}"),
-        ("every correct submission has full marks", "yes" if result["all_correct_full_marks"] else "NO"),
-    ]
-    width = max(len(name) for name, _ in rows)
-    lines = [f"Grading a class of {result['assignment']} with nbgrader ({os.cpu_count()} cores)", ""]
-    lines += [f"{name.ljust(width)}  {value}" for name, value in rows]
-    return "\n".join(lines)
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+
+
+def children_cpu() -> float:
+    """CPU seconds of every finished child process of this one (and theirs, when they waited for them)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--assignment", default="a2-tcp-client")
-    parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--jobs", type=int, default=2, help="autograde commands run at once (default: 2)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary course folder")
+    parser.add_argument("--students", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=cores(), help="N of the parallel run (default: the machine's cores)")
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false", help="skip the nbgrader autograde run")
+    parser.add_argument("--sandbox", choices=("config", "on", "off", "compare"), default="config",
+                        help="the grading sandbox: as nbgrader_config.py sets it, forced on or off, or both ways (its cost)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary courses")
     args = parser.parse_args(argv)
+
     workdir = Path(tempfile.mkdtemp(prefix="grade-class-"))
+    load_before = os.getloadavg()
     try:
-        result = grade(args.assignment, args.students, workdir, args.jobs)
+        source = Course.create(workdir / "source")
+        source.nbgrader("generate_assignment", args.assignment, "--force")
+        students = synthetic_class(args.assignment, args.students)
+        released = source.released(args.assignment)
+        for student, case in students:
+            source.submit(student, args.assignment, case.build(released))
+        kinds = {student: kind_of(case) for student, case in students}
+        has_sandbox = sandbox_available(source)
+        if args.sandbox != "config" and not has_sandbox:
+            print(f"(no grading sandbox in this course yet: --sandbox {args.sandbox} changes nothing)\n")
+        sandbox = args.sandbox if args.sandbox != "compare" else "off"
+
+        def copy(name: str, mode: str) -> Course:
+            course = source.clone(workdir / name)
+            set_sandbox(course, mode)
+            return course
+
+        plan = []
+        if args.baseline:
+            plan.append(("nbgrader autograde (one command)", copy("baseline", sandbox), None))
+        plan.append(("tools/course grade --workers 1", copy("workers-1", sandbox), 1))
+        plan.append((f"tools/course grade --workers {args.workers}", copy("workers-n", sandbox), args.workers))
+        if args.sandbox == "compare" and has_sandbox:
+            plan.append((f"  same, sandbox on", copy("workers-n-sandbox", "on"), args.workers))
+        costs = startup_costs(plan[0][1], args.assignment)
+
+        results, dumps, baseline_wall = [], {}, None
+        for name, course, workers in plan:
+            cpu_before = children_cpu()
+            run = run_nbgrader(course, args.assignment, [s for s, _ in students]) if workers is None else \
+                run_parallel(course, args.assignment, workers)
+            result = summarise(name, run, kinds, args.students, baseline_wall)
+            # CPU of the whole run (commands, workers, kernels), per submission: barely moved by other load.
+            result["cpu_total"] = (children_cpu() - cpu_before) / args.students
+            result["idle_rate"] = 60 * min(workers or 1, cores()) / result["cpu_total"]
+            if workers is None:
+                baseline_wall = run["wall"]
+                result["ratio"] = 1.0
+            results.append(result)
+            dumps[name] = dump_gradebook(course.root / "gradebook.db")
+            print(f"... {name}: {result['wall']:.1f} s", file=sys.stderr, flush=True)
     finally:
         if not args.keep:
-            import shutil
-
             shutil.rmtree(workdir, ignore_errors=True)
-    print(report(result))
+    load_after = os.getloadavg()
+
+    counts = {kind: list(kinds.values()).count(kind) for kind in ("correct", "wrong", "hanging")}
+    first = next(iter(dumps.values()))
+    same = all(dump == first for dump in dumps.values())
+    full = all(all(g[0] == g[3] for nb in first[(args.assignment, s)]["notebooks"].values() for g in nb["grades"].values())
+               for s, k in kinds.items() if k == "correct")
+
+    rows = [["run", "wall", "per minute", "vs nbgrader", "median correct", "hanging", "hanging extra",
+             "CPU/submission", "(nbgrader", "kernel)", "per minute, free cores"]]
+    for r in results:
+        rows.append([r["name"], f"{r['wall']:.1f} s", f"{r['per_minute']:.1f}", f"{r['ratio']:.2f}x" if r["ratio"] else "-",
+                     f"{r['median']:.2f} s", f"{r['hang']:.1f} s", f"{r['hang_extra']:.1f} s", f"{r['cpu_total']:.2f} s",
+                     f"{r['cpu_worker']:.2f} s" if r["cpu_worker"] is not None else "-",
+                     f"{r['cpu_kernels']:.2f} s" if r["cpu_kernels"] is not None else "-", f"{r['idle_rate']:.0f}"])
+    print(f"Grading {args.students} submissions of {args.assignment} ({counts['correct']} correct, {counts['wrong']} wrong, "
+          f"{counts['hanging']} hanging) on {cores()} cores; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(f"sandbox: {'not in this course yet' if not has_sandbox else args.sandbox}\n")
+    print(table(rows))
+    print("CPU/submission: every process of the run (commands, workers, kernels), all submissions included;\n"
+          "'free cores': the rate that CPU allows when the run has min(workers, cores) cores to itself.")
+    print("\nStart-up costs (median of 3):")
+    print(table([[name, f"{value:.2f} s"] for name, value in costs.items()]))
+    parallel = next(r for r in results if r["name"].startswith(f"tools/course grade --workers {args.workers}"))
+    verdicts = [
+        ("submissions per minute, N workers", f"{parallel['per_minute']:.1f} (target >= {TARGET_PER_MINUTE})", parallel["per_minute"] >= TARGET_PER_MINUTE),
+        ("hanging submission over a correct one", f"{parallel['hang_extra']:.1f} s (target < {TARGET_HANG_EXTRA:g})", parallel["hang_extra"] < TARGET_HANG_EXTRA),
+        ("same gradebook from every run", "yes" if same else "NO", same),
+        ("every correct submission has full marks", "yes" if full else "NO", full),
+    ]
+    sandboxed = [r for r in results if "sandbox on" in r["name"]]
+    if sandboxed:
+        cost = sandboxed[0]["median"] - parallel["median"]
+        verdicts.append(("sandbox cost per submission (median)", f"{cost:+.2f} s (target < {TARGET_SANDBOX_COST})", cost < TARGET_SANDBOX_COST))
+    print()
+    print(table([[name, value] for name, value, _ok in verdicts]))
     if args.keep:
-        print(f"\ncourse kept in {workdir}")
-    met = result["per_minute"] >= TARGET_PER_MINUTE and result["hang"] < TARGET_HANG_SECONDS
-    return 0 if met and result["all_correct_full_marks"] else 1
+        print(f"\ncourses kept in {workdir}")
+    return 0 if all(ok for _n, _v, ok in verdicts) else 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@
   ``SandboxedKernelManager``, ``SandboxCheck`` that refuses to grade without it).
 - ``limits``: the sentence, in the course language, naming a sandbox limit a submission reached.
 - ``checksums``: tampered test cells reported once, untouched ones silent (nbgrader issue 1961).
+- ``parallel``, ``worker``, ``progress``: ``tools/course grade``, a class graded by N
+  nbgrader workers into one gradebook (``python tools/course_grading grade``).
+- ``student_edition``: ``tools/course student-edition``, the course without solutions.
 
 ``nbgrader_config.py`` loads this package from its folder (no ``sys.path``
 change), so the names it needs are re-exported here.
