@@ -76,18 +76,35 @@ def answer_quiz(cell: Locator, answers: list[int]) -> None:
     expect(score).to_have_text(f"Score: 0/{total}")
 
     for number, right in enumerate(answers):
-        questions.nth(number).locator("input[type=radio]").nth(1 if right == 0 else 0).check()
+        _choose(questions.nth(number).locator("input[type=radio]").nth(1 if right == 0 else 0))
     check.click()
     for line in feedback:
         expect(line).to_have_text("Try again.")
     expect(score).to_have_text(f"Score: 0/{total}")
 
     for number, right in enumerate(answers):
-        questions.nth(number).locator("input[type=radio]").nth(right).check()
+        _choose(questions.nth(number).locator("input[type=radio]").nth(right))
     check.click()
     for line in feedback:
         expect(line).to_have_text(re.compile(r"^Correct!"))
     expect(score).to_have_text(f"Score: {total}/{total}")
+
+
+def _choose(radio: Locator, attempts: int = 3) -> None:
+    """Click a radio button until it shows as checked.
+
+    Playwright's ``check()`` fails at once ("did not change its state") when the
+    widget's model update from the kernel re-renders the group just after the
+    click; a student would simply click again, and so do we.
+    """
+    for attempt in range(attempts):
+        radio.click()
+        try:
+            expect(radio).to_be_checked(timeout=2_000)
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
 
 
 def use_echo_widget(cell: Locator, message: str) -> None:
