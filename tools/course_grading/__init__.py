@@ -15,7 +15,7 @@ change), so the names it needs are re-exported here.
 
 Typical use (in ``nbgrader_config.py``)::
 
-    grading = load_grading_package()
+    grading = load_module("socket_course_grading", COURSE_ROOT / "tools" / "course_grading" / "__init__.py", package=True)
     c.Autograde.autograde_preprocessors = grading.autograde_pipeline()
 """
 

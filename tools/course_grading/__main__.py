@@ -20,7 +20,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-PACKAGE_NAME = "socket_course_grading"  # the name nbgrader_config.py's load_grading_package() uses
+PACKAGE_NAME = "socket_course_grading"  # the name nbgrader_config.py's load_module() gives it
 
 
 def load_package():

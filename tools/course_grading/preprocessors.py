@@ -26,7 +26,7 @@ Custom preprocessors must keep ``enabled = True`` (the default of
 
 Typical use (in ``nbgrader_config.py``)::
 
-    grading = load_grading_package()
+    grading = load_module("socket_course_grading", COURSE_ROOT / "tools" / "course_grading" / "__init__.py", package=True)
     c.Autograde.autograde_preprocessors = grading.autograde_pipeline()
     c.GenerateFeedback.preprocessors = grading.feedback_pipeline()
 """
