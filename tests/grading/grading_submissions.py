@@ -300,6 +300,17 @@ def _unflag_test(grade_id: str):
     return tamper
 
 
+def _empty_test_metadata(grade_id: str):
+    """The student's editor leaves the test cell's metadata as ``"nbgrader": {}`` (nbgrader: KeyError 'grade_id')."""
+
+    def tamper(notebook):
+        for cell in notebook.cells:
+            if nbgrader_id(cell) == grade_id:
+                cell.metadata["nbgrader"] = {}
+
+    return tamper
+
+
 _NO_RETRY = MISTAKES[[m.student for m in MISTAKES].index("a4-no-retry")]
 _A3_SINGLE_RECV = MISTAKES[[m.student for m in MISTAKES].index("a3-single-recv")]
 
@@ -360,6 +371,8 @@ HOSTILE = [
          tamper=_unmark_and_replace_test("udp_request_retries_after_loss", "pass")),
     Case("hostile-unflagged-test", "a4-udp", "a wrong solution whose failing test cell is no longer marked as a test",
          _NO_RETRY.solutions, _NO_RETRY.failing, hostile=True, tamper=_unflag_test("udp_request_gives_up")),
+    Case("hostile-empty-metadata", "a4-udp", "a wrong solution whose failing test cell has `\"nbgrader\": {}` as metadata",
+         _NO_RETRY.solutions, _NO_RETRY.failing, hostile=True, tamper=_empty_test_metadata("udp_request_gives_up")),
     Case("hostile-monkeypatch", "a3-tcp-server", "a wrong handle_echo() plus a fake helpers.run_server that makes it pass",
          {"handle_echo": _A3_SINGLE_RECV.solutions["handle_echo"] + "\n\n" + code('''
         import helpers

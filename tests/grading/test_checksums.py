@@ -1,8 +1,8 @@
 """Tampering reported truly (tools/course_grading/checksums.py), on the shared grading run (conftest.py).
 
 The run grades every assignment's untouched release and reference solution,
-and four a4 submissions whose test cells were edited, deleted, turned into
-an ordinary cell, or unflagged. Untouched ones must log nothing; each
+and five a4 submissions whose test cells were edited, deleted, turned into
+an ordinary cell, unflagged, or left with empty nbgrader metadata. Untouched ones must log nothing; each
 tampered one is reported once, by student and cell, in the log, in
 ``tampering.csv`` and as a flag in the gradebook.
 """
@@ -25,6 +25,7 @@ TAMPERED = {
     "hostile-deleted-test": ("udp_request_retries_after_loss", "deleted"),
     "hostile-pass-test": ("udp_request_retries_after_loss", "deleted"),
     "hostile-unflagged-test": ("udp_request_gives_up", "unflagged"),
+    "hostile-empty-metadata": ("udp_request_gives_up", "broken"),
 }
 REPORT_LINE = re.compile(r"Tampered test cell: student (\S+), (\S+), cell (\S+) was (\w+)")
 
@@ -65,7 +66,7 @@ def test_report_file_and_gradebook_flags_name_the_tampered_submissions(grading_r
 
 
 def test_original_test_grades_a_tampered_cell(grading_run):
-    """The restored test (edited, deleted, unflagged) scores the wrong solution 0 of the cell's real points."""
+    """The restored test (edited, deleted, unflagged, broken) scores the wrong solution 0 of the cell's real points."""
     reference = grading_run.scores[("a4-udp", "reference-a4-udp")]
     for student, (cell, _how) in TAMPERED.items():
         score, points, manual = grading_run.scores[("a4-udp", student)][cell]

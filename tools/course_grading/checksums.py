@@ -10,8 +10,10 @@ instructor learns to ignore the warning, and a real edit is lost in it.
 ``ReportingOverwriteCells`` compares the student's cell with what the
 release gave the student: the gradebook's cell without its hidden tests,
 with the gradebook's flags. An untouched cell logs nothing. An edited or
-unflagged test cell, a changed point value, or a deleted test cell (also
-one turned into an ordinary cell) is reported once, by student and cell:
+unflagged test cell, a changed point value, a deleted test cell (also
+one turned into an ordinary cell), or one whose nbgrader metadata is broken
+(``"nbgrader": {}``, which makes nbgrader itself stop with ``KeyError:
+'grade_id'``) is reported once, by student and cell:
 
 - one warning in the autograde log;
 - the submission is flagged in the gradebook (the formgrader's *Manual
@@ -72,6 +74,7 @@ class ReportingOverwriteCells(OverwriteCells):
     def preprocess(self, nb, resources):
         self._student = resources["nbgrader"]["student"]
         self._changes: list[tuple[str, str]] = []
+        broken = _drop_broken_metadata(nb)
         present = {cell.metadata.nbgrader["grade_id"] for cell in nb.cells
                    if utils.is_grade(cell) and "grade_id" in cell.metadata.get("nbgrader", {})}
         log_filter = _DropMissingCellWarning()
@@ -83,7 +86,8 @@ class ReportingOverwriteCells(OverwriteCells):
         with Gradebook(self.db_url) as gradebook:
             notebook = gradebook.find_notebook(self.notebook_id, self.assignment_id)
             missing = sorted(cell.name for cell in notebook.grade_cells if cell.name not in present)
-            self._changes += [(name, "deleted") for name in missing if (name, "unflagged") not in self._changes]
+            gone = "broken" if broken else "deleted"  # a broken cell is graded as a deleted one: the original comes back
+            self._changes += [(name, gone) for name in missing if (name, "unflagged") not in self._changes]
             if self._changes:
                 submission = gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self._student)
                 submission.flagged = True
@@ -151,6 +155,22 @@ class ReportingOverwriteCells(OverwriteCells):
                 writer.writerows(rows)
             os.chmod(temporary, 0o644)
             os.replace(temporary, path)
+
+
+def _drop_broken_metadata(nb) -> int:
+    """Make cells whose nbgrader metadata has no ``grade_id`` ordinary cells; return how many there were.
+
+    nbgrader reads ``grade_id`` from every cell that has nbgrader metadata and
+    fails the whole submission without it. Without the metadata the cell is
+    plain code, and the gradebook's test it stood for is added back as missing.
+    """
+    broken = 0
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is not None and (not isinstance(meta, dict) or not isinstance(meta.get("grade_id"), str)):
+            del cell.metadata["nbgrader"]
+            broken += 1
+    return broken
 
 
 @contextmanager
