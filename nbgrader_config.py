@@ -102,6 +102,9 @@ with settings.fail_closed():
     # deleted test cell is reported once (log, flag in the formgrader, tampering.csv) and the original grades it.
     c.Autograde.sanitize_preprocessors = grading.sanitize_pipeline()
 
+    # grades.csv tells "not submitted", "not graded" (grading failed) and a real zero apart (tools/course_grading/export.py).
+    c.ExportApp.plugin_class = grading.StatusCsvExport
+
     # Feedback never shows hidden tests: neither their source nor their tracebacks (nbgrader issue 917).
     c.GenerateFeedback.preprocessors = grading.feedback_pipeline()
     c.StripHiddenTestOutput.course_language = LANG

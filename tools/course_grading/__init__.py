@@ -5,6 +5,9 @@
 - ``sandbox``: every autograde kernel in a bubblewrap sandbox (``Sandbox`` settings,
   ``SandboxedKernelManager``, ``SandboxCheck`` that refuses to grade without it).
 - ``limits``: the sentence, in the course language, naming a sandbox limit a submission reached.
+- ``settings``: a bad setting stops every nbgrader command (exit 2) instead of running with defaults.
+- ``export``: ``nbgrader export`` with a ``status`` column (missing, failed and zero told apart).
+- ``regrade``: ``tools/course regrade``, grade again and rewrite the feedback pages.
 - ``checksums``: tampered test cells reported once, untouched ones silent (nbgrader issue 1961).
 - ``parallel``, ``worker``, ``progress``: ``tools/course grade``, a class graded by N
   nbgrader workers into one gradebook (``python tools/course_grading grade``).
@@ -19,6 +22,7 @@ Typical use (in ``nbgrader_config.py``)::
     c.Autograde.autograde_preprocessors = grading.autograde_pipeline()
 """
 
+from .export import StatusCsvExport
 from .checksums import ReportingOverwriteCells, read_report, sanitize_pipeline
 from .limits import ExplainResourceLimits
 from .sandbox import Sandbox, SandboxCheck, SandboxedKernelManager, sandbox_problem
@@ -33,6 +37,7 @@ from .preprocessors import (
 
 __all__ = [
     "ExplainResourceLimits",
+    "StatusCsvExport",
     "ReportingOverwriteCells",
     "Sandbox",
     "SandboxCheck",

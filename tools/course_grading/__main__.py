@@ -3,6 +3,7 @@
 Commands:
 
 - ``grade``: grade an assignment (or all) for the whole class in parallel (``parallel``);
+- ``regrade``: grade again with ``--force`` and rewrite the feedback pages (``regrade``);
 - ``student-edition``: write the course as students get it, without solutions (``student_edition``);
 - ``worker``: one grading process of ``grade`` (started by ``grade`` itself, not by hand).
 
@@ -63,6 +64,7 @@ def defer_iri_grammar() -> None:
 
 COMMANDS = {
     "grade": ("parallel", "main"),
+    "regrade": ("regrade", "main"),
     "worker": ("worker", "main"),
     "student-edition": ("student_edition", "main"),
 }
