@@ -102,6 +102,9 @@ with settings.fail_closed():
     # deleted test cell is reported once (log, flag in the formgrader, tampering.csv) and the original grades it.
     c.Autograde.sanitize_preprocessors = grading.sanitize_pipeline()
 
+    # zip_collect: a Moodle or Canvas download in downloaded/<assignment>/archive/, the platform's id as student id.
+    c.ZipCollectApp.collector_plugin = grading.PlatformCollector
+
     # grades.csv tells "not submitted", "not graded" (grading failed) and a real zero apart (tools/course_grading/export.py).
     c.ExportApp.plugin_class = grading.StatusCsvExport
 
