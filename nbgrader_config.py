@@ -111,3 +111,5 @@ with settings.fail_closed():
     # Feedback never shows hidden tests: neither their source nor their tracebacks (nbgrader issue 917).
     c.GenerateFeedback.preprocessors = grading.feedback_pipeline()
     c.StripHiddenTestOutput.course_language = LANG
+    # ... and speaks the course language: nbgrader's labels ("Student's answer", "Score") translated.
+    grading.feedback_page.configure(c, LANG)

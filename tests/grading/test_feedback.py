@@ -69,3 +69,10 @@ def test_visible_failure_keeps_its_message(grading_run):
     course = grading_run.course_of(case)
     text = page_text(course.root / "feedback" / case.student / case.assignment / f"{case.assignment}.html")
     assert "AssertionError: got ('" in text  # the visible assertion's own message
+
+
+def test_english_feedback_page_uses_the_course_template(grading_run):
+    """The English feedback page comes from the course's template: <html lang="en"> and nbgrader's English labels."""
+    page = grading_run.feedback_files()[0].read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    assert "Score:" in page and "(Top)" in page

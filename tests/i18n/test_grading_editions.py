@@ -151,3 +151,20 @@ def test_feedback_shows_the_translated_test_message(graded, student, assignment,
     assert translated != english, f"no translation of {message!r} in locale/{course.lang}/solutions/{assignment}.po"
     assert f"AssertionError: {translated}" in page
     assert english not in page
+
+
+#: nbgrader's English feedback labels, which the course's template translates (tools/course_grading/feedback_page.py).
+FEEDBACK_LABELS = ("Student's answer", "Grade cell:", "Score:", "Test cell", "(Top)")
+
+
+def test_feedback_labels_are_in_the_language(graded):
+    """The feedback page's own labels (answer, grade cell, score, table of contents) are the language's, and <html lang> says it."""
+    course, _scores = graded
+    [path] = [path for path in course.feedback_files() if path.parent.parent.name == WRONG[0].student]
+    raw, text = path.read_text(encoding="utf-8"), page_text(path)
+    assert f'<html lang="{course.lang}">' in raw
+    for label in FEEDBACK_LABELS:
+        translated = helper_text(course.lang, label.strip("()"))
+        assert translated != label.strip("()"), f"no translation of {label!r} in locale/{course.lang}/helpers.po"
+        assert translated in text, label
+        assert label not in text, label

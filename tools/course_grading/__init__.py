@@ -7,6 +7,7 @@
 - ``limits``: the sentence, in the course language, naming a sandbox limit a submission reached.
 - ``settings``: a bad setting stops every nbgrader command (exit 2) instead of running with defaults.
 - ``export``: ``nbgrader export`` with a ``status`` column (missing, failed and zero told apart).
+- ``feedback_page``: the feedback page's labels in the course language (its template).
 - ``collect``: ``nbgrader zip_collect`` reads Moodle's and Canvas's download names.
 - ``regrade``: ``tools/course regrade``, grade again and rewrite the feedback pages.
 - ``checksums``: tampered test cells reported once, untouched ones silent (nbgrader issue 1961).
@@ -23,6 +24,7 @@ Typical use (in ``nbgrader_config.py``)::
     c.Autograde.autograde_preprocessors = grading.autograde_pipeline()
 """
 
+from . import feedback_page
 from .collect import PlatformCollector
 from .export import StatusCsvExport
 from .checksums import ReportingOverwriteCells, read_report, sanitize_pipeline
@@ -41,6 +43,7 @@ __all__ = [
     "ExplainResourceLimits",
     "StatusCsvExport",
     "PlatformCollector",
+    "feedback_page",
     "ReportingOverwriteCells",
     "Sandbox",
     "SandboxCheck",
