@@ -112,3 +112,18 @@ def test_a_good_language_still_works(graded):
     page = graded.root / "feedback" / "carla" / ASSIGNMENT / f"{ASSIGNMENT}.html"
     assert page.is_file()
     shutil.rmtree(graded.root / "feedback")  # the other tests expect no feedback folder
+
+
+def test_a_syntax_error_in_the_config_stops_the_command(graded):
+    """A syntax error in nbgrader_config.py stops autograde (exit 2): tools/course's guard in the venv loads first."""
+    config = graded.root / "nbgrader_config.py"
+    original = config.read_text()
+    config.write_text(original + "\nc.Execute.timeout = (\n")
+    try:
+        before = snapshot(graded.root)
+        done = run(graded, "en", "autograde", ASSIGNMENT, "--force")
+    finally:
+        config.write_text(original)
+    assert done.returncode == 2, "is the guard missing? run `bash tools/course setup`\n" + done.stdout + done.stderr
+    assert "SyntaxError" in done.stderr and "Stopped before anything was written" in done.stderr
+    assert snapshot(graded.root) == {**before, "nbgrader_config.py": snapshot(graded.root)["nbgrader_config.py"]}

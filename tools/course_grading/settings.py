@@ -9,7 +9,10 @@ does not catch, so the command ends at once with a non-zero exit.
 
 A line an instructor adds below that block is covered too:
 ``stop_on_config_errors()`` makes traitlets' own "Exception while loading
-config file" report stop the command the same way.
+config file" report stop the command the same way. A syntax error keeps the
+file from running at all, so ``tools/course setup`` also writes a guard,
+``.venv/etc/jupyter/nbgrader_config.py``, that nbgrader loads first and that
+calls ``stop_on_config_errors()``.
 
 Typical use (in ``nbgrader_config.py``)::
 
