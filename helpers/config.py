@@ -18,6 +18,7 @@ import socket
 from dataclasses import dataclass
 
 from .messages import LANGUAGES, _, set_language
+from .plot_fonts import use_fonts_for
 
 __all__ = ["setup", "Settings", "grading", "detect_language", "default_timeout", "DEFAULT_TIMEOUT", "GRADING_TIMEOUT"]
 
@@ -116,4 +117,6 @@ def setup(lang: str | None = None, timeout: float | None = None) -> Settings:
     if grading():
         timeout = min(float(timeout), GRADING_TIMEOUT)
     socket.setdefaulttimeout(float(timeout))
+    if not grading():  # no exercise plots; a grading kernel should not scan the system's fonts
+        use_fonts_for(chosen)  # zh-TW plots need a font with Chinese glyphs
     return Settings(lang=chosen, timeout=float(timeout))
