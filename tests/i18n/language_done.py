@@ -54,6 +54,19 @@ ALLOWED_ENGLISH = [
     (re.compile(r"<[\w.]+(?::| )[^<>]*>"), "reprs of Python objects (<AddressFamily.AF_INET: 2>)"),
     (re.compile(r"(['\"])(?:(?!\1).)*\1"), "strings shown as Python writes them (repr)"),
     (re.compile(r"\b(?:Subject|From|To|Content-Type|Host|Upgrade|Connection|Sec-WebSocket-\w+):"), "header names"),
+    (re.compile(r"(?:illegal IP address string passed to inet_pton|cannot be called from a running event loop"
+                r"|service/proto not found|Name or service not known|Connection refused|Broken pipe)"),
+     "Python's and the OS's own error messages, printed without their class name"),
+    (re.compile(r"^\s*(?:State\s+Recv-Q|Netid\s+State|COMMAND\s+PID\s+USER).*$"), "column headers of ss and lsof"),
+    (re.compile(r"^\s*\S+\s+\d+\s+\S+\s+\d+\w\s+IPv[46]\s.*$"), "a row of lsof (a system tool's output)"),
+    (re.compile(r"\b[a-z_][\w.]*=\S+"), "name=value pairs, as Python writes keyword arguments and attributes"),
+    (re.compile(r"\{[^{}]*:[^{}]*;[^{}]*\}"), "CSS rules of a page the lesson prints (code)"),
+    (re.compile(r"\b[a-z][\w+.-]*://\S*|\b[\w.-]+\.(?:html|py|txt|json)\b\S*"), "URLs and file names"),
+    (re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[（(][A-Za-z][A-Za-z /-]*[）)]"),
+     "an English term in brackets after its Chinese translation (the glossary's convention)"),
+    (re.compile(r"(?<![\w:.])(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|(?<![\w:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F.]{0,15}){2,}"),
+     "IP addresses"),
+    (re.compile(r"\b(?:True|False|None|IPv[46])\b"), "Python's values and the IP version names"),
 ]
 #: Fragments shorter than this many words are not judged by the catalog check (labels like "hint:").
 MIN_FRAGMENT_WORDS = 2
@@ -123,17 +136,22 @@ def output_texts(notebook) -> list[tuple[str, str]]:
     return found
 
 
-def output_problems(notebook, lang: str, detector, fragments: list[str]) -> list[str]:
+def output_problems(notebook, lang: str, detector, fragments: list[str], kept: list[str] = ()) -> list[str]:
     """English an edition's stored outputs show: catalog fragments, or lines lingua reads as English.
+
+    ``kept``: English texts of the notebook's code that code_rules keeps English on purpose
+    (``kept_texts``); they are not judged.
 
     Typical use::
 
-        assert not output_problems(edition, "es", detector, fragments)
+        assert not output_problems(edition, "es", detector, fragments, kept_texts(source, "es"))
     """
     found = []
     for cell_id, text in output_texts(notebook):
         for line in text.splitlines():
             visible = strip_allowed(line)
+            for kept_text in kept:
+                visible = visible.replace(kept_text, " ")
             fragment = next((fragment for fragment in fragments if fragment in visible), None)
             if fragment:
                 found.append(f"cell {cell_id}: untranslated {fragment!r} in output {line.strip()[:80]!r}")
@@ -217,6 +235,37 @@ def notebook_fragments(source_path, lang: str, locale=layout.LOCALE) -> list[str
     # Texts the notebook's code compares stay English by design (code_rules): "Got connection from" ...
     kept = code_text.compared_texts([cell.source for _index, cell in notebook_text.code_cells(read(source_path))])
     return sorted({fragment for fragment in code + helpers if not any(fragment in text for text in kept)}, key=len, reverse=True)
+
+
+def kept_texts(source_path, lang: str, locale=layout.LOCALE) -> list[str]:
+    """The string texts of a source notebook's code that are not in its catalog: code_rules keeps them English.
+
+    Sample data in several languages ("Grüße, 你好 ..."), texts the code compares, identifiers used as
+    labels: a translated edition prints them as English does, by design. Only texts with prose words.
+
+    Typical use::
+
+        kept_texts(ROOT / "notebooks/en/04-tcp.ipynb", "es")   # ['Grüße, 你好: TCP keeps every byte in order', ...]
+    """
+    import ast
+
+    extracted = set()
+    for entry in catalogs.load(layout.catalog_path(lang, layout.catalog_name(source_path), locale)) or []:
+        extracted.update(_fragments(entry.msgid))
+    found = set()
+    for _index, cell in notebook_text.code_cells(read(source_path)):
+        python = code_text.python_source(cell.source)
+        try:
+            tree = ast.parse(python or "")
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for piece in node.value.split("\n"):
+                    piece = piece.strip(" :;,.-|")
+                    if len(code_rules.prose_words(piece)) >= MIN_FRAGMENT_WORDS and piece not in extracted:
+                        found.add(piece)
+    return sorted(found, key=len, reverse=True)
 
 
 def read(path) -> nbformat.NotebookNode:

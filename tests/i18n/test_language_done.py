@@ -39,7 +39,8 @@ def test_outputs_speak_the_language(pair, detector):
     """The edition's stored outputs show no English the course prints (Python's and protocol text excepted)."""
     lang, source = pair
     edition = language_done.read(layout.edition_path(source, lang))
-    problems = language_done.output_problems(edition, lang, detector, language_done.notebook_fragments(source, lang))
+    problems = language_done.output_problems(edition, lang, detector, language_done.notebook_fragments(source, lang),
+                                             language_done.kept_texts(source, lang))
     assert not problems, "\n".join(problems[:40])
 
 
