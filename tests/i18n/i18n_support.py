@@ -25,7 +25,7 @@ CODE_TEXT_LANGUAGES: list[str] = ["fr"]
 #: entry must be removed here. Remove a language from a list as soon as its fix is merged.
 PROSE_FIXES_PENDING: dict[str, set[str]] = {
     # test_jupyterlab_labels.py: menu names still quoted in English (list: .venv/bin/python tools/i18n.py labels)
-    "labels": {"es", "fr"},
+    "labels": {"es"},
     # test_rendering.py: zh-TW literal ** after full-width punctuation and line breaks inside sentences
     "rendering": set(),
 }
