@@ -19,13 +19,13 @@ EDITIONS = [lang for lang in LANGUAGES if any((ROOT / area / lang).is_dir() for 
 #: and web pages are translated: for these, the catalogs must be complete for code texts too and the
 #: "every word in the language" checks of test_language_done.py apply. The lead adds a language here
 #: once its translations have landed (see docs/translators.md).
-CODE_TEXT_LANGUAGES: list[str] = ["es", "id", "zh-TW"]
+CODE_TEXT_LANGUAGES: list[str] = ["es", "fr", "id", "zh-TW"]
 #: Known problems of the translated prose that the language teams are fixing, per check: a test of a
 #: listed language is expected to fail (strict xfail), so it turns red the day the fix lands and the
 #: entry must be removed here. Remove a language from a list as soon as its fix is merged.
 PROSE_FIXES_PENDING: dict[str, set[str]] = {
     # test_jupyterlab_labels.py: menu names still quoted in English (list: .venv/bin/python tools/i18n.py labels)
-    "labels": {"fr"},
+    "labels": set(),
     # test_rendering.py: zh-TW literal ** after full-width punctuation and line breaks inside sentences
     "rendering": set(),
 }
