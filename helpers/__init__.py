@@ -34,9 +34,7 @@ from .errors import (
 from .harness import ServerRun, run_server
 from .hints import explain
 from .messages import LANGUAGES, get_language, translate
-from .protocols import ftp_server, smtp_server
 from .servers import echo_server, greeting_server, http_server, udp_echo_server
-from .ws import utc_timestamp, ws_echo_server, ws_random_server, ws_time_server
 
 __all__ = [
     "setup",
@@ -77,13 +75,25 @@ __all__ = [
     "EchoWidget",
 ]
 
-# Widgets import ipywidgets, which a grading kernel does not need: load them on first use.
-_LAZY = {"Quiz": "quiz", "SocketStepper": "stepper", "EchoWidget": "echo_widget"}
+# Loaded on first use: the widgets import ipywidgets, which a grading kernel does not need, and the
+# protocol and WebSocket servers import aiosmtpd, pyftpdlib, asyncio and websockets (about 1 s of a
+# kernel's start on a busy machine), which most lessons and exercises never touch.
+_LAZY = {
+    "Quiz": "quiz", "SocketStepper": "stepper", "EchoWidget": "echo_widget",
+    "ftp_server": "protocols", "smtp_server": "protocols",
+    "utc_timestamp": "ws", "ws_echo_server": "ws", "ws_random_server": "ws", "ws_time_server": "ws",
+}
 
 
 def __getattr__(name):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later lookups are plain attribute reads
+        return value
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
