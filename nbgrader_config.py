@@ -100,7 +100,9 @@ with settings.fail_closed():
     c.ExplainResourceLimits.course_language = LANG
     # Tampering (tools/course_grading/checksums.py): an untouched submission logs nothing; an edited, unflagged or
     # deleted test cell is reported once (log, flag in the formgrader, tampering.csv) and the original grades it.
-    c.Autograde.sanitize_preprocessors = grading.sanitize_pipeline()
+    c.Autograde.sanitize_preprocessors = [grading.CheckCourseLanguage, *grading.sanitize_pipeline()]
+    # ... and an assignment registered in another language is refused, not graded with the wrong tests.
+    c.CheckCourseLanguage.course_language = LANG
 
     # zip_collect: a Moodle or Canvas download in downloaded/<assignment>/archive/, the platform's id as student id.
     c.ZipCollectApp.collector_plugin = grading.PlatformCollector

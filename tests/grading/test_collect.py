@@ -31,6 +31,7 @@ CANVAS = {
     f"limaana_5601_880001_{NOTEBOOK}": "5601",
     f"diazbruno_LATE_5602_880002_{NOTEBOOK}": "5602",
     f"weichen_5603_880003_{ASSIGNMENT}-1.ipynb": "5603",  # a resubmission
+    "sotoelena_5605_880005_a2-tcp-client (1).ipynb": "5605",  # renamed by the student's browser
 }
 
 

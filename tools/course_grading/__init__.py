@@ -8,6 +8,7 @@
 - ``settings``: a bad setting stops every nbgrader command (exit 2) instead of running with defaults.
 - ``export``: ``nbgrader export`` with a ``status`` column (missing, failed and zero told apart).
 - ``feedback_page``: the feedback page's labels in the course language (its template).
+- ``languages``: an assignment is graded in the language it was registered in, or not at all.
 - ``collect``: ``nbgrader zip_collect`` reads Moodle's and Canvas's download names.
 - ``regrade``: ``tools/course regrade``, grade again and rewrite the feedback pages.
 - ``checksums``: tampered test cells reported once, untouched ones silent (nbgrader issue 1961).
@@ -26,6 +27,7 @@ Typical use (in ``nbgrader_config.py``)::
 
 from . import feedback_page
 from .collect import PlatformCollector
+from .languages import CheckCourseLanguage
 from .export import StatusCsvExport
 from .checksums import ReportingOverwriteCells, read_report, sanitize_pipeline
 from .limits import ExplainResourceLimits
@@ -43,6 +45,7 @@ __all__ = [
     "ExplainResourceLimits",
     "StatusCsvExport",
     "PlatformCollector",
+    "CheckCourseLanguage",
     "feedback_page",
     "ReportingOverwriteCells",
     "Sandbox",

@@ -12,6 +12,9 @@ id as the student id:
   ``limaana_5678_901234_a2-tcp-client.ipynb``, ``limaana_LATE_5678_901234_a2-tcp-client.ipynb``,
   and a resubmission's ``a2-tcp-client-1.ipynb`` -> student ``5678``, notebook ``a2-tcp-client.ipynb``.
 
+An upload the student renamed (``a2-tcp-client (1).ipynb``, ``final.ipynb``) is collected
+under the assignment's notebook name when the assignment has one notebook, with a warning.
+
 A notebook named in neither way stops the command (exit 1) and names the
 file, instead of being skipped: a class collected by half is worse than none.
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from nbgrader.plugins import FileNameCollectorPlugin
 from traitlets import Enum
@@ -52,6 +56,18 @@ class PlatformCollector(FileNameCollectorPlugin):
     platform = Enum(["auto", "moodle", "canvas"], default_value="auto",
                     help="Which learning platform's download names to read; auto tries Moodle, then Canvas.").tag(config=True)
 
+    def _released_name(self, file_id: str) -> str:
+        """The released notebook's name for a renamed upload ("a4-udp (1).ipynb"), when the assignment has one notebook."""
+        coursedir = getattr(self.parent, "coursedir", None)
+        if coursedir is None:
+            return file_id
+        released = Path(coursedir.format_path(coursedir.release_directory, ".", coursedir.assignment_id))
+        names = sorted(path.name for path in released.glob("*.ipynb"))
+        if file_id in names or len(names) != 1:
+            return file_id
+        self.log.warning("Renamed upload %s collected as %s (the assignment's only notebook)", file_id, names[0])
+        return names[0]
+
     def collect(self, submitted_file: str):
         if os.path.splitext(submitted_file)[1] not in self.valid_ext:
             return None  # Moodle's onlinetext files and the like
@@ -63,6 +79,7 @@ class PlatformCollector(FileNameCollectorPlugin):
                 file_id = match.group("file_id")
                 if name == "canvas":
                     file_id = RESUBMISSION_SUFFIX.sub("", file_id)
+                file_id = self._released_name(file_id)
                 self.log.info("%s submission of student %s: %s", name.capitalize(), match.group("student_id"), file_id)
                 return {"student_id": match.group("student_id"), "file_id": file_id}
         self.log.error(

@@ -369,6 +369,22 @@ def load_coursedir(course_root: Path):
     return app.coursedir
 
 
+def check_languages(coursedir, course_root: Path, assignments: set[str]) -> None:
+    """Stop (``GradingAborted``) before grading an assignment registered in another language than COURSE_LANG."""
+    from nbgrader.api import Gradebook
+
+    from .languages import LanguageMismatch, check_language
+    from .settings import course_language
+
+    lang = course_language()
+    with Gradebook(coursedir.db_url) as gradebook:
+        for assignment in sorted(assignments):
+            try:
+                check_language(gradebook, assignment, course_root, lang)
+            except LanguageMismatch as mismatch:
+                raise GradingAborted(str(mismatch)) from None
+
+
 def _sqlite_path(db_url: str) -> Path:
     if not db_url.startswith("sqlite:///"):
         raise GradingAborted(f"tools/course grade works with nbgrader's sqlite gradebook; this course uses {db_url!r}. "
@@ -535,6 +551,7 @@ def main(argv: list[str]) -> int:
     try:
         coursedir = load_coursedir(course_root)
         jobs, skipped = plan_jobs(coursedir, ["*"] if args.all else [args.assignment], args.student or ["*"], args.force)
+        check_languages(coursedir, course_root, {job.assignment for job in jobs})
         if not jobs and not skipped:
             what = "any assignment" if args.all else args.assignment
             print(f"[course] No submission of {what} in {coursedir.submitted_directory}/ matches.", file=sys.stderr)
