@@ -57,8 +57,10 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def run(course: Course, lang: str, *args: str) -> subprocess.CompletedProcess:
+    """``nbgrader ARGS`` (or any command line starting with a path) in the course, with COURSE_LANG=lang."""
+    command = list(args) if args[0].startswith("/") else course.command(*args)
     return subprocess.run(
-        course.command(*args), cwd=course.root, env=release_tool.nbgrader_environment(lang),
+        command, cwd=course.root, env=release_tool.nbgrader_environment(lang),
         capture_output=True, text=True, timeout=120,
     )
 
@@ -127,3 +129,31 @@ def test_a_syntax_error_in_the_config_stops_the_command(graded):
     assert done.returncode == 2, "is the guard missing? run `bash tools/course setup`\n" + done.stdout + done.stderr
     assert "SyntaxError" in done.stderr and "Stopped before anything was written" in done.stderr
     assert snapshot(graded.root) == {**before, "nbgrader_config.py": snapshot(graded.root)["nbgrader_config.py"]}
+
+
+FORMGRADER_FEEDBACK = """
+from nbgrader.apps import NbGraderAPI
+from nbgrader.apps.baseapp import NbGrader
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+
+app = NbGrader()
+app.initialize([])
+app.load_config_file()  # as the formgrader's handlers do before each call
+api = NbGraderAPI(CourseDirectory(parent=app), Authenticator(parent=app), parent=app)
+result = api.generate_feedback("a2-tcp-client", "carla")
+assert result["success"], result
+"""
+
+
+def test_formgrader_feedback_button_uses_the_course_page(graded):
+    """nbgrader's API call behind the formgrader's Generate Feedback button writes the course's page (<html lang>), not nbgrader's."""
+    import sys
+
+    done = run(graded, "en", sys.executable, "-c", FORMGRADER_FEEDBACK)
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = graded.root / "feedback" / "carla" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    try:
+        assert '<html lang="en">' in page.read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(graded.root / "feedback")  # the other tests expect no feedback folder

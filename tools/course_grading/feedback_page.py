@@ -1,7 +1,7 @@
 """The feedback page in the course language: nbgrader's labels ("Student's answer", "Score" ...) translated.
 
 nbgrader writes its feedback pages with an English template. The course ships
-a copy of it (``templates/course_feedback/``) whose labels go through the
+a copy of it (``templates/feedback/``) whose labels go through the
 ``course_label`` filter, which reads the helpers' catalogs; ``<html lang>``
 says the course language too.
 
@@ -21,7 +21,8 @@ from .preprocessors import translated
 __all__ = ["LABELS", "TEMPLATE_NAME", "configure", "label_filter"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATE_NAME = "course_feedback"
+#: "feedback", the name nbgrader uses: the formgrader's Generate Feedback button asks for it by name, and finds ours first.
+TEMPLATE_NAME = "feedback"
 #: Every label of the template (marked here so the helpers catalog extracts them).
 LABELS = (
     N_("Score:"), N_("Test cell"), N_("Coding free-response"), N_("Written response"), N_("Task"), N_("Task:"),

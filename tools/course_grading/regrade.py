@@ -63,6 +63,7 @@ def main(argv: list[str]) -> int:
         done = subprocess.run(command, cwd=args.course, timeout=3600)
         failed = failed or done.returncode != 0
     who = ", ".join(args.student) or "every student"
-    print(f"[course] Feedback of {args.assignment} rewritten for {who} in feedback/. "
-          f"Students see it after: nbgrader release_feedback {args.assignment}", file=sys.stderr)
+    print(f"[course] Feedback of {args.assignment} rewritten for {who} in feedback/<student>/{args.assignment}/. "
+          f"With nbgrader's exchange, students fetch it after: nbgrader release_feedback {args.assignment}; "
+          f"for work collected from a platform or by e-mail, send each student their page.", file=sys.stderr)
     return 1 if graded or failed else 0
