@@ -8,7 +8,7 @@ course, as an instructor would:
 1. ``nbgrader autograde <assignment>``: one command, one submission after
    another (the baseline, measured in the same run);
 2. ``tools/course grade <assignment> --workers 1``;
-3. ``tools/course grade <assignment> --workers N`` (N: the machine's cores).
+3. ``tools/course grade <assignment> --workers N`` (N: 3 per core, the command's default).
 
 Printed: submissions per minute of each and the ratio to the baseline; the
 median time of a correct submission and what the hanging one cost over it;
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--assignment", default="a2-tcp-client")
     parser.add_argument("--students", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=cores(), help="N of the parallel run (default: the machine's cores)")
+    parser.add_argument("--workers", type=int, default=3 * cores(), help="N of the parallel run (default: 3 per core, as tools/course grade)")
     parser.add_argument("--no-baseline", dest="baseline", action="store_false", help="skip the nbgrader autograde run")
     parser.add_argument("--sandbox", choices=("config", "on", "off", "compare"), default="config",
                         help="the grading sandbox: as nbgrader_config.py sets it, forced on or off, or both ways (its cost)")

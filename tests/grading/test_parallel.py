@@ -323,12 +323,13 @@ def test_plan_follows_nbgrader_on_what_to_grade_again(coursedir):
     assert [(job.assignment, job.student) for job in only] == [("a1", "new"), ("a2", "new")]
 
 
-def test_default_workers_are_the_cores_this_process_may_use():
-    """--workers defaults to the cores of this process's CPU set."""
+def test_default_workers_are_three_per_core_this_process_may_use():
+    """--workers defaults to three per core of this process's CPU set (grading mostly waits), with a ceiling."""
     parallel = grading_module("parallel")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert parallel.default_workers() == cores
-    assert parallel.parse_args(["a1-sockets"]).workers == cores
+    assert parallel.cores() == cores
+    assert parallel.default_workers() == min(3 * cores, parallel.MAX_DEFAULT_WORKERS)
+    assert parallel.parse_args(["a1-sockets"]).workers == parallel.default_workers()
 
 
 def test_worker_channel_is_safe_from_kernel_output(tmp_path):

@@ -32,7 +32,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("assignment", help="the assignment id, e.g. a2-tcp-client")
     parser.add_argument("--student", action="append", default=[], metavar="ID", help="only this student (repeat it); default: everyone who submitted")
-    parser.add_argument("--workers", type=int, default=parallel.default_workers(), help="grading processes at once (default: the machine's cores)")
+    parser.add_argument("--workers", type=int, default=parallel.default_workers(), help="grading processes at once (default: 3 per core)")
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course root (default: the current folder)")
     return parser.parse_args(argv)
 
