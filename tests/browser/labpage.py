@@ -127,8 +127,17 @@ def code_cells(page: Page) -> Locator:
 def run_all_fresh(page: Page, timeout: float = 180_000) -> None:
     """Clear every output (prompts become ``[ ]``), Run All, and wait until every cell has run."""
     run_command(page, "notebook:clear-all-cell-outputs")
-    prompts = code_cells(page).locator(".jp-InputArea-prompt")
-    expect(prompts.filter(has_text="[ ]")).to_have_count(code_cells(page).count())
+    # Every code cell's prompt reads "[ ]", counted in the page each time: a count taken once can be
+    # stale while JupyterLab still attaches the last cells of a long notebook.
+    page.wait_for_function(
+        """() => {
+          const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+          const prompts = [...panel.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
+          return prompts.length > 0 && prompts.every((prompt) => prompt.textContent.includes('[ ]'));
+        }""",
+        timeout=15_000,
+        polling=250,
+    )
     run_command(page, "notebook:run-all-cells")
     wait_run_finished(page, timeout)
 
