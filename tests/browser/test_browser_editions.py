@@ -88,11 +88,10 @@ def markup_problems(texts: list[str], lang: str) -> list[str]:
     """Rendered texts with markup left over or, in Chinese, a space inside a sentence."""
     problems = []
     for number, text in enumerate(texts):
-        prose = text
-        if LEFT_OVER.search(prose):
-            problems.append(f"markdown cell {number}: {LEFT_OVER.search(prose).group()!r} in {prose[:120]!r}")
-        if lang == "zh-TW" and CJK_GAP.search(prose):
-            problems.append(f"markdown cell {number}: space inside a sentence near {CJK_GAP.search(prose).group()!r}")
+        if LEFT_OVER.search(text):
+            problems.append(f"markdown cell {number}: {LEFT_OVER.search(text).group()!r} in {text[:120]!r}")
+        if lang == "zh-TW" and CJK_GAP.search(text):
+            problems.append(f"markdown cell {number}: space inside a sentence near {CJK_GAP.search(text).group()!r}")
     return problems
 
 

@@ -57,12 +57,35 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def run(course: Course, lang: str, *args: str) -> subprocess.CompletedProcess:
-    """``nbgrader ARGS`` (or any command line starting with a path) in the course, with COURSE_LANG=lang."""
-    command = list(args) if args[0].startswith("/") else course.command(*args)
+    """``nbgrader ARGS`` in the course, with COURSE_LANG=lang."""
+    return run_command(course, lang, course.command(*args))
+
+
+def run_command(course: Course, lang: str, command: list[str]) -> subprocess.CompletedProcess:
+    """Any command line in the course, with COURSE_LANG=lang (the guide's environment)."""
     return subprocess.run(
         command, cwd=course.root, env=release_tool.nbgrader_environment(lang),
         capture_output=True, text=True, timeout=120,
     )
+
+
+def run_with_config(course: Course, edit, *args: str) -> tuple[subprocess.CompletedProcess, dict, dict]:
+    """Run ``nbgrader ARGS`` with ``edit(text)`` as nbgrader_config.py, then restore it.
+
+    Returns the result and the snapshots before and after (the config file itself left out).
+    """
+    config = course.root / "nbgrader_config.py"
+    original = config.read_text()
+    config.write_text(edit(original))
+    try:
+        before = snapshot(course.root)
+        done = run(course, "en", *args)
+        after = snapshot(course.root)
+    finally:
+        config.write_text(original)
+    for files in (before, after):
+        files.pop("nbgrader_config.py")
+    return done, before, after
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
@@ -79,30 +102,20 @@ def test_unknown_language_stops_the_command(graded, command):
 
 def test_a_raising_line_added_by_the_instructor_stops_the_command(graded):
     """A line appended below the course's block that raises stops generate_feedback (exit 2, the error shown)."""
-    config = graded.root / "nbgrader_config.py"
-    original = config.read_text()
-    config.write_text(original + "\nc.Execute.timeout = CELL_TIMEOUTS  # a typo\n")
-    try:
-        before = snapshot(graded.root)
-        done = run(graded, "en", "generate_feedback", ASSIGNMENT, "--force")
-    finally:
-        config.write_text(original)
+    done, before, after = run_with_config(
+        graded, lambda text: text + "\nc.Execute.timeout = CELL_TIMEOUTS  # a typo\n", "generate_feedback", ASSIGNMENT, "--force")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "NameError: name 'CELL_TIMEOUTS' is not defined" in done.stderr
     assert "Stopped before anything was written" in done.stderr
-    assert snapshot(graded.root) == {**before, "nbgrader_config.py": snapshot(graded.root)["nbgrader_config.py"]}
+    assert after == before
     assert not (graded.root / "feedback").exists()
 
 
 def test_an_error_inside_the_course_configuration_stops_the_command(graded):
     """An exception inside the course's own settings block (a missing package here) stops autograde with exit 2."""
-    config = graded.root / "nbgrader_config.py"
-    original = config.read_text()
-    config.write_text(original.replace("    c = get_config()", "    import course_package_that_is_not_installed\n    c = get_config()", 1))
-    try:
-        done = run(graded, "en", "autograde", ASSIGNMENT, "--force")
-    finally:
-        config.write_text(original)
+    done, _before, _after = run_with_config(
+        graded, lambda text: text.replace("    c = get_config()", "    import course_package_that_is_not_installed\n    c = get_config()", 1),
+        "autograde", ASSIGNMENT, "--force")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "ModuleNotFoundError: No module named 'course_package_that_is_not_installed'" in done.stderr
 
@@ -118,17 +131,10 @@ def test_a_good_language_still_works(graded):
 
 def test_a_syntax_error_in_the_config_stops_the_command(graded):
     """A syntax error in nbgrader_config.py stops autograde (exit 2): tools/course's guard in the venv loads first."""
-    config = graded.root / "nbgrader_config.py"
-    original = config.read_text()
-    config.write_text(original + "\nc.Execute.timeout = (\n")
-    try:
-        before = snapshot(graded.root)
-        done = run(graded, "en", "autograde", ASSIGNMENT, "--force")
-    finally:
-        config.write_text(original)
+    done, before, after = run_with_config(graded, lambda text: text + "\nc.Execute.timeout = (\n", "autograde", ASSIGNMENT, "--force")
     assert done.returncode == 2, "is the guard missing? run `bash tools/course setup`\n" + done.stdout + done.stderr
     assert "SyntaxError" in done.stderr and "Stopped before anything was written" in done.stderr
-    assert snapshot(graded.root) == {**before, "nbgrader_config.py": snapshot(graded.root)["nbgrader_config.py"]}
+    assert after == before
 
 
 FORMGRADER_FEEDBACK = """
@@ -150,7 +156,7 @@ def test_formgrader_feedback_button_uses_the_course_page(graded):
     """nbgrader's API call behind the formgrader's Generate Feedback button writes the course's page (<html lang>), not nbgrader's."""
     import sys
 
-    done = run(graded, "en", sys.executable, "-c", FORMGRADER_FEEDBACK)
+    done = run_command(graded, "en", [sys.executable, "-c", FORMGRADER_FEEDBACK])
     assert done.returncode == 0, done.stdout + done.stderr
     page = graded.root / "feedback" / "carla" / ASSIGNMENT / f"{ASSIGNMENT}.html"
     try:

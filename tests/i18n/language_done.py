@@ -24,6 +24,7 @@ Typical use::
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -247,8 +248,6 @@ def kept_texts(source_path, lang: str, locale=layout.LOCALE) -> list[str]:
 
         kept_texts(ROOT / "notebooks/en/04-tcp.ipynb", "es")   # ['Grüße, 你好: TCP keeps every byte in order', ...]
     """
-    import ast
-
     extracted = set()
     for entry in catalogs.load(layout.catalog_path(lang, layout.catalog_name(source_path), locale)) or []:
         extracted.update(_fragments(entry.msgid))

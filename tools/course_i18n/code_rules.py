@@ -32,8 +32,9 @@ Never extracted (stay byte for byte as in English):
   addresses, paths, file and host names, IP addresses, HTTP request and header
   lines, status lines (``200 OK``), key names (``Ctrl+S``), identifiers
   (``AF_INET``, ``bind()``, ``srv.address``, a label ``"proto ="`` naming a
-  variable), sample data written in several languages (any non-ASCII letter:
-  ``"Grüße, 你好"``: the English source is ASCII), and the exact texts of
+  variable), sample data written in several languages (a letter of a non-Latin script:
+  ``"Grüße, 你好"``; accented Latin letters alone, as in ``"ünïcödé"``, do not make a text
+  data: it is still prose to translate), and the exact texts of
   ``KEEP_ENGLISH``;
 - comments that are tool directives (``DIRECTIVES``: nbgrader's
   ``### BEGIN SOLUTION``, nbval's ``# NBVAL_IGNORE_OUTPUT``, ``# noqa``) or
@@ -50,6 +51,7 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 
 __all__ = [
     "ROLES",
@@ -193,7 +195,7 @@ def is_code_or_data(text: str, role: str) -> bool:
     stripped = text.strip()
     if not stripped or stripped in KEEP_ENGLISH or _NAMES_A_VALUE.match(stripped):
         return True
-    if any(ch.isalpha() and not ch.isascii() for ch in _FIELD.sub("", text)):
+    if any(ch.isalpha() and not ch.isascii() and unicodedata.name(ch, "").split()[0] not in ("LATIN",) for ch in _FIELD.sub("", text)):
         return True
     if _URL.match(stripped) or _EMAIL.match(stripped) or _HTTP.search(text) or _STATUS.match(stripped) or _KEYS.match(stripped):
         return True
