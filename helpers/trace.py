@@ -114,7 +114,8 @@ def event_label(event: Event, transport: str = "tcp") -> str:
     """
     kind = event.kind
     if kind == CONNECT:
-        return _("connect")
+        # The operating systems did the three-way handshake before accept() returned: name its segments.
+        return _("connect (SYN, SYN-ACK, ACK)")
     if kind == DATA:
         if transport == "udp":
             return _("datagram, {count} bytes {preview}", count=event.size, preview=preview(event))

@@ -59,7 +59,7 @@ def test_clean_echo_diagram_has_lifelines_arrows_and_labels():
     assert re.fullmatch(r"127\.0\.0\.1:\d+", texts(lifelines[0], "address")[0])
     groups = event_groups(root)
     assert [g.get("data-kind") for g in groups] == [e.kind for e in trace.events]
-    assert [texts(g, "label")[0] for g in groups] == ["connect", "5 bytes b'hello'", "5 bytes b'hello'", "FIN (no more data)", "close (FIN)"]
+    assert [texts(g, "label")[0] for g in groups] == ["connect (SYN, SYN-ACK, ACK)", "5 bytes b'hello'", "5 bytes b'hello'", "FIN (no more data)", "close (FIN)"]
     for group, event in zip(groups, trace.events):
         line = child(group, "line", "arrow")[0]
         assert float(line.get("x2")) > float(line.get("x1")) if event.side == CLIENT else float(line.get("x2")) < float(line.get("x1"))
@@ -143,7 +143,7 @@ def test_text_form_matches_the_diagram():
     trace = echo_trace().trace(times=False)
     lines = trace.text().splitlines()
     assert re.fullmatch(r"connection 1: client 127\.0\.0\.1:\d+ ↔ echo server 127\.0\.0\.1:\d+", lines[0])
-    assert lines[1].split() == ["client", "→", "server", "connect"]
+    assert lines[1].split() == ["client", "→", "server", "connect", "(SYN,", "SYN-ACK,", "ACK)"]
     assert lines[2].strip().endswith("5 bytes b'hello'") and "server → client" in lines[3]
     assert len(lines) == 1 + len(trace.events) + 1
     assert lines[-1] == trace.summary()
