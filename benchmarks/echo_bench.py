@@ -5,7 +5,8 @@ latency (median of small messages) and 64 MB echo throughput, for
 
 - raw: a bare listening socket with a plain recv/sendall loop in a thread (the baseline),
 - socketserver: ``socketserver.ThreadingTCPServer`` with the same echo loop,
-- helpers: ``helpers.echo_server()``,
+- helpers: ``helpers.echo_server()``, with its timeline recording on (it always is:
+  one event per recv and per sendall, see helpers/timeline.py),
 
 with each one's ratio to the raw baseline. Targets: start-to-connect median
 under 5 ms; round trip within 1.3x of raw; throughput at least 0.7x of raw.
@@ -84,6 +85,7 @@ class SocketServerEcho:
 class HelpersEcho:
     def __init__(self):
         self.server = helpers.echo_server()
+        assert self.server.timeline is not None  # recording is on: the ratios include its cost
         self.address = self.server.address
 
     def stop(self):

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .errors import ServerStoppedError, ServerThreadError, check_host, check_port
 from .messages import N_, _
+from .timeline import CLIENT, Timeline
 
 __all__ = ["BackgroundServer", "EventLog", "stop_all", "running_servers", "STOP_TIMEOUT"]
 
@@ -135,8 +136,8 @@ def made_by_earlier_run(site, candidates) -> list:
 class BackgroundServer:
     """A server running in a daemon thread on loopback and an ephemeral port.
 
-    Methods for the caller: ``stop()``, ``check()``, ``with`` blocks;
-    attributes ``address``, ``host``, ``port``, ``url``, ``log``, ``errors``.
+    Methods for the caller: ``stop()``, ``check()``, ``trace()``, ``with`` blocks;
+    attributes ``address``, ``host``, ``port``, ``url``, ``log``, ``errors``, ``timeline``.
 
     Methods that subclasses provide: ``_open(host, port)`` binds and listens
     and returns the bound address; ``_serve()`` runs in the thread until
@@ -159,6 +160,7 @@ class BackgroundServer:
         check_port(port)
         self.log = EventLog()
         self.errors: list[BaseException] = []
+        self.timeline = Timeline()  # always on: every connection's events (helpers.timeline)
         self._stop_lock = threading.Lock()
         self._stopped = False
         self._address = self._open(host, port)
@@ -227,6 +229,26 @@ class BackgroundServer:
             raise ServerThreadError(
                 _("The {kind} thread failed: {error}", kind=_(self.kind), error=f"{type(first).__name__}: {first}")
             ) from first
+
+    def trace(self, connection=None, *, last: int | None = 3, times: bool = True):
+        """What happened on the connections, as a ``Trace``: a sequence diagram, text and a summary.
+
+        ``connection`` picks one (its number, as the text shows it, or the client's
+        address); otherwise the ``last`` connections (None: every one kept).
+        ``times=False`` leaves the times out (for outputs compared as text).
+
+        Typical use::
+
+            srv.trace()              # a diagram in JupyterLab
+            print(srv.trace())       # the same events, one per line
+            srv.trace().summary()    # one or two sentences
+        """
+        from .trace import Trace  # the diagram code loads only when a cell asks for it
+
+        return Trace.from_timeline(
+            self.timeline, connection=connection, last=last, times=times,
+            server_label=self.kind, server_address=self._address, student=CLIENT,
+        )
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop the server and release its port. Calling it again does nothing.

@@ -33,7 +33,9 @@ from .errors import (
     check_host,
 )
 from .hints import explain
-from .messages import _
+from .messages import N_, _
+from .timeline import RAISED, RETURNED, SERVER, TIMEOUT, Timeline
+from .traced_socket import TracedClientSocket
 
 __all__ = ["run_server", "ServerRun", "DEFAULT_DEADLINE"]
 
@@ -46,8 +48,8 @@ _MODES = ("listener", "connection")
 class ServerRun:
     """A student's server function running in a thread against a harness-owned socket.
 
-    Methods for the caller: ``connect()``, ``request()``, ``result()``, ``close()``;
-    attributes ``address``, ``deadline``, ``finished``.
+    Methods for the caller: ``connect()``, ``request()``, ``result()``, ``close()``, ``trace()``;
+    attributes ``address``, ``deadline``, ``finished``, ``timeline`` (what our clients saw).
 
     Typical use::
 
@@ -65,6 +67,7 @@ class ServerRun:
         self.name = getattr(target, "__name__", repr(target))
         self.deadline = float(deadline)
         self._started = time.monotonic()
+        self.timeline = Timeline()  # our clients' side of every connection (helpers.timeline)
         self._conn: socket.socket | None = None
         self._outcome: tuple | None = None
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -88,8 +91,15 @@ class ServerRun:
             else:
                 value = self.target(self.listener, *args)
             self._outcome = ("returned", value)
+            self._record_end(RETURNED, self.name)
         except BaseException as exc:  # kept for result(); a thread must not print
             self._outcome = ("raised", exc)
+            self._record_end(RAISED, (self.name, type(exc).__name__))
+
+    def _record_end(self, kind, detail) -> None:
+        # The function's end belongs to the newest connection (or to a record of its own if none came).
+        record = self.timeline.latest() or self.timeline.open(None, "tcp")
+        record.add(kind, SERVER, detail=detail)
 
     @property
     def finished(self) -> bool:
@@ -108,7 +118,7 @@ class ServerRun:
             with run.connect() as client:
                 client.sendall(b"ping")
         """
-        return socket.create_connection(self.address, timeout=self.remaining())
+        return TracedClientSocket.connect_to(self.address, self.timeline, timeout=self.remaining())
 
     def request(self, data: bytes = b"", *, half_close: bool = True) -> bytes:
         """Connect, send ``data`` (then half-close), and return every byte received until EOF.
@@ -171,6 +181,8 @@ class ServerRun:
         """
         self._thread.join(self.remaining())
         if self._thread.is_alive():
+            record = self.timeline.latest() or self.timeline.open(None, "tcp")
+            record.add(TIMEOUT, SERVER, detail=self.deadline)
             self.close()
             self._thread.join(1.0)
             raise StudentTimeoutError(
@@ -192,6 +204,22 @@ class ServerRun:
                 + (" " + explain(value) if explain(value) else "")
             ) from value
         return value
+
+    def trace(self, connection=None, *, last: int | None = 3, times: bool = True):
+        """Our clients' side of the run, as a ``Trace`` (diagram, text, summary); see ``BackgroundServer.trace``.
+
+        Typical use::
+
+            with helpers.run_server(handle_echo, mode="connection") as run:
+                run.request(b"abc")
+            run.trace()             # the diagram; print(run.trace()) for text
+        """
+        from .trace import Trace
+
+        return Trace.from_timeline(
+            self.timeline, connection=connection, last=last, times=times,
+            server_label=N_("your server"), server_address=self.address, student=SERVER,
+        )
 
     def close(self) -> None:
         """Close the harness's sockets, which also unblocks a stuck ``accept()`` or ``recv()``."""

@@ -21,6 +21,8 @@ import threading
 
 from .background import BackgroundServer, Waker, format_address, serve_until_woken
 from .messages import N_, _
+from .timeline import CLIENT, CONNECT, DATA, LOST, SERVER
+from .traced_socket import TracedConnection
 
 __all__ = [
     "SocketServerBase",
@@ -155,13 +157,24 @@ class SocketServerBase(BackgroundServer):
 
 
 class _StreamHandler(socketserver.BaseRequestHandler):
-    """Base for the TCP handlers: blocking connection, events in the owner's log."""
+    """Base for the TCP handlers: blocking connection, events in the owner's log and timeline.
+
+    ``self.request`` is a ``TracedConnection``: each recv/send a handler makes is recorded.
+    """
 
     def setup(self):
         # The student's default timeout (helpers.setup) must not cut idle clients off.
         self.request.settimeout(None)
-        self.owner = self.server.owner
-        self.owner.log.add(_("connection from {client}", client=format_address(self.client_address)))
+        self.owner = owner = self.server.owner
+        client = format_address(self.client_address)
+        owner.log.add(_("connection from {client}", client=client))
+        record = owner.timeline.open(client, "tcp")
+        record.add(CONNECT, CLIENT)
+        self.request = TracedConnection(self.request, record, me=SERVER, stopping=lambda: owner._stopped)
+
+    def finish(self):
+        # socketserver closes the socket right after this (shutdown_request).
+        self.request.note_close()
 
 
 class GreetingServer(SocketServerBase):
@@ -240,12 +253,17 @@ class UDPEchoServer(SocketServerBase):
         class DatagramEchoHandler(socketserver.BaseRequestHandler):
             def handle(self):
                 data, sock = self.request
+                client = format_address(self.client_address)
+                record = owner.timeline.find_or_open(client, "udp")
                 owner.received += 1
                 if owner.loss and owner._random.random() < owner.loss:
                     owner.dropped += 1
-                    owner.log.add(_("dropped {count} bytes from {client}", count=len(data), client=format_address(self.client_address)))
+                    record.add(LOST, CLIENT, len(data), data)
+                    owner.log.add(_("dropped {count} bytes from {client}", count=len(data), client=client))
                     return
+                record.add(DATA, CLIENT, len(data), data)
                 sock.sendto(data, self.client_address)
+                record.add(DATA, SERVER, len(data), data)
                 owner.log.add(_("echoed {count} bytes to {client}", count=len(data), client=format_address(self.client_address)))
 
         return DatagramEchoHandler

@@ -18,11 +18,12 @@ import datetime
 import logging
 import random
 
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 from websockets.sync.server import serve
 
 from .background import BackgroundServer, format_address
 from .messages import N_, _
+from .timeline import CLIENT, CLOSE, CONNECT, GONE, HANDSHAKE, HANDSHAKE_OK, MESSAGE, SERVER
 
 __all__ = [
     "WebSocketServer",
@@ -62,14 +63,22 @@ class WebSocketServer(BackgroundServer):
     def _wrapped_handler(self, websocket):
         client = format_address(websocket.remote_address)
         self.log.add(_("connection from {client}", client=client))
+        record = self.timeline.open(client, "ws")
+        record.add(CONNECT, CLIENT)
+        record.add(HANDSHAKE, CLIENT, detail=websocket.request.path)
+        record.add(HANDSHAKE_OK, SERVER, detail=websocket.response.status_code)
         try:
-            self._handler(websocket)
+            self._handler(_TracedWebSocket(websocket, record))
         except ConnectionClosed:
             pass  # the client left: a normal end for a push loop
         except Exception as exc:
             self._record_error(exc)
         finally:
-            self.log.add(_("{client} disconnected", client=client))
+            try:
+                websocket.close()  # what websockets does right after the handler; here so the close is recorded
+            finally:
+                _record_closing(websocket.protocol, record)
+                self.log.add(_("{client} disconnected", client=client))
 
     def _open(self, host, port):
         self._server = serve(
@@ -85,6 +94,57 @@ class WebSocketServer(BackgroundServer):
 
     def _close(self):
         self._server.socket.close()
+
+
+class _TracedWebSocket:
+    """The connection a handler gets: ``send``/``recv``/iteration are recorded, the rest is websockets'."""
+
+    def __init__(self, websocket, record):
+        self._websocket = websocket
+        self._record = record
+
+    def recv(self, *args, **kwargs):
+        message = self._websocket.recv(*args, **kwargs)
+        _record_message(self._record, CLIENT, message)
+        return message
+
+    def send(self, message, *args, **kwargs):
+        self._websocket.send(message, *args, **kwargs)
+        _record_message(self._record, SERVER, message)
+
+    def __iter__(self):
+        try:
+            while True:
+                yield self.recv()
+        except ConnectionClosedOK:
+            return
+
+    def __getattr__(self, name):
+        return getattr(self._websocket, name)
+
+
+def _record_message(record, side, message) -> None:
+    if isinstance(message, str):
+        record.add(MESSAGE, side, len(message.encode("utf-8")), message, detail="text")
+    elif isinstance(message, (bytes, bytearray, memoryview)):
+        record.add(MESSAGE, side, len(message), bytes(message[:16]), detail="binary")
+    else:  # a fragmented message (an iterable of frames): no size to show
+        record.add(MESSAGE, side, detail="fragments")
+
+
+def _record_closing(protocol, record) -> None:
+    """Close frames in the order they went, with their codes; none at all means the connection was lost."""
+    frames = []
+    if protocol.close_rcvd is not None:
+        frames.append((CLIENT, protocol.close_rcvd.code))
+    if protocol.close_sent is not None:
+        frames.append((SERVER, protocol.close_sent.code))
+    if protocol.close_rcvd_then_sent is False:
+        frames.reverse()
+    for side, code in frames:
+        record.add(CLOSE, side, detail=code)
+    if protocol.close_rcvd is None:
+        record.add(GONE, CLIENT)
 
 
 def _echo(websocket):
