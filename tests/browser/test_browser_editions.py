@@ -12,6 +12,7 @@ Screenshots of both go to test-artifacts/browser/views/editions/ for review
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from labpage import assert_no_errors, open_notebook, run_all_fresh
+from labpage import assert_no_errors, code_cells, open_notebook, run_all_fresh
 from labpaths import ROOT, VIEWS
 from labserver import LabServer
 
@@ -152,3 +153,50 @@ def test_quoted_menu_labels_are_what_this_jupyterlab_shows(edition_page, edition
             assert jupyterlab_labels.expected(item, lang).search(quoted), f"the {lang} lessons never quote {live!r}"
     # Every pack the course uses translates these three items: an English one means the pack did not load.
     assert not untranslated, untranslated
+
+
+#: Lessons stored with sequence diagrams (``srv.trace()``), and the id of the cell that draws the first one.
+DIAGRAM_LESSONS = {"04-tcp": "04-t02", "05-udp": "05-t02"}
+
+
+def trust_notebook(page) -> None:
+    """Trust the notebook in front, as a student does with the Trust Notebook command.
+
+    JupyterLab shows a stored SVG output only in a trusted notebook (an untrusted one gets the
+    output's text form instead), and a notebook the student has not run yet is not trusted.
+    """
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:trust'); }")  # it waits for the dialog
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+
+
+def stored_diagram(page, lab, lang: str, lesson: str, cell_id: str) -> dict:
+    """Open a lesson without running it, trust it, and return the size of its trace cell's picture."""
+    open_notebook(page, lab, f"notebooks/{lang}/{lesson}.ipynb")
+    trust_notebook(page)
+    stored = json.loads((ROOT / "notebooks" / lang / f"{lesson}.ipynb").read_text(encoding="utf-8"))
+    code_ids = [cell["id"] for cell in stored["cells"] if cell["cell_type"] == "code"]
+    cell = code_cells(page).nth(code_ids.index(cell_id))
+    image = cell.locator(".jp-OutputArea-output.jp-RenderedSVG img")
+    expect(image).to_have_count(1)
+    image.scroll_into_view_if_needed()
+    expect(image).to_be_visible()
+    size = image.evaluate("(img) => ({width: img.naturalWidth, height: img.naturalHeight, shown: img.getBoundingClientRect().height})")
+    return size
+
+
+def check_diagrams(page, lab, lang: str) -> None:
+    for lesson, cell_id in DIAGRAM_LESSONS.items():
+        size = stored_diagram(page, lab, lang, lesson, cell_id)
+        assert size["width"] > 0 and size["height"] > 0 and size["shown"] > 0, (lesson, size)
+        assert save(page, lang, f"{lesson}-diagram").stat().st_size > 10_000
+
+
+def test_stored_sequence_diagrams_show_in_the_edition(edition_page, edition_lab):
+    """Lessons 04 and 05 of the edition, opened without running, show their stored sequence diagrams as images."""
+    check_diagrams(edition_page, edition_lab, edition_lab.lang)
+
+
+def test_stored_sequence_diagrams_show_in_english(page, lab):
+    """Lessons 04 and 05 in English, opened without running, show their stored sequence diagrams as images."""
+    check_diagrams(page, lab, "en")

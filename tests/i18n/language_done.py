@@ -68,6 +68,8 @@ ALLOWED_ENGLISH = [
     (re.compile(r"(?<![\w:.])(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|(?<![\w:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F.]{0,15}){2,}"),
      "IP addresses"),
     (re.compile(r"\b(?:True|False|None|IPv[46])\b"), "Python's values and the IP version names"),
+    (re.compile(r"^\s*(?:\+[\d.]+ ms\s+)?\S+ [→·] .*$"),
+     "an event row of a trace's text form: its words are helpers.po labels (checked there), too short for the detector"),
 ]
 #: Fragments shorter than this many words are not judged by the catalog check (labels like "hint:").
 MIN_FRAGMENT_WORDS = 2
