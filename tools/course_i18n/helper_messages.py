@@ -51,7 +51,9 @@ def _scan(root: Path, sources) -> tuple[dict[str, list[tuple[str, str]]], dict[s
             if isinstance(text, tuple):  # ngettext: (singular, plural)
                 if len(text) != 2 or not all(isinstance(part, str) and part for part in text):
                     continue
-                text, plural[text[0]] = text
+                singular, plural_text = text
+                plural[singular] = plural_text
+                text = singular
             if not isinstance(text, str) or not text:  # empty strings are not used here
                 continue
             location = (path.relative_to(root).as_posix(), str(lineno))
