@@ -31,6 +31,7 @@ from .errors import (
     check_bytes,
     check_port,
 )
+from .failure_trace import show_exchange_on_failure
 from .harness import ServerRun, run_server
 from .hints import explain
 from .messages import LANGUAGES, get_language, translate
@@ -58,6 +59,7 @@ __all__ = [
     "BackgroundServer",
     "run_server",
     "ServerRun",
+    "show_exchange_on_failure",
     "explain",
     "check_bytes",
     "check_port",

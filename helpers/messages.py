@@ -13,12 +13,13 @@ Typical use::
 from __future__ import annotations
 
 import functools
+import gettext
 import threading
 from pathlib import Path
 
 import polib
 
-__all__ = ["LANGUAGES", "CATALOG_DIR", "_", "N_", "translate", "get_language", "set_language", "catalog_path"]
+__all__ = ["LANGUAGES", "CATALOG_DIR", "_", "N_", "ngettext", "translate", "get_language", "set_language", "catalog_path"]
 
 #: Course languages as BCP 47 tags (folder names under ``locale/``).
 LANGUAGES = ("en", "es", "fr", "id", "zh-TW")
@@ -85,17 +86,45 @@ def catalog_path(lang: str, domain: str = "helpers") -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def _translations(lang: str) -> dict[str, str]:
+def _catalog(lang: str) -> tuple[dict[str, str], dict[str, list[str]], object]:
+    """(singular translations, plural forms by English singular, plural rule) of ``lang``."""
     # Only the helpers' own messages: texts of lesson and exercise cells are translated
     # into the cells themselves when an edition is built (tools/course_i18n/code_text.py).
     path = catalog_path(lang)
     if lang == "en" or not path.exists():
-        return {}
-    return {
-        entry.msgid: entry.msgstr
-        for entry in polib.pofile(str(path))
-        if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
-    }
+        return {}, {}, _english_plural
+    catalog = polib.pofile(str(path))
+    usable = [entry for entry in catalog if not entry.obsolete and "fuzzy" not in entry.flags]
+    singular = {entry.msgid: entry.msgstr for entry in usable if entry.msgstr and not entry.msgid_plural}
+    plural = {}
+    for entry in usable:
+        forms = [entry.msgstr_plural[index] for index in sorted(entry.msgstr_plural)] if entry.msgid_plural else []
+        if forms and all(forms):
+            plural[entry.msgid] = forms
+    return singular, plural, _plural_rule(catalog.metadata.get("Plural-Forms", ""))
+
+
+def _english_plural(n: int) -> int:
+    return 0 if n == 1 else 1
+
+
+def _plural_rule(header: str):
+    """The ``plural=`` expression of a Plural-Forms header as a function (gettext's own parser)."""
+    for part in header.split(";"):
+        name, _sep, expression = part.strip().partition("=")
+        if name.strip() == "plural" and expression.strip():
+            try:
+                return gettext.c2py(expression.strip())
+            except (ValueError, SyntaxError):
+                break
+    return _english_plural
+
+
+def _translations(lang: str) -> dict[str, str]:
+    return _catalog(lang)[0]
+
+
+_translations.cache_clear = _catalog.cache_clear  # tests that swap a catalog re-read it
 
 
 def _(message: str, /, **values) -> str:
@@ -113,6 +142,35 @@ def _(message: str, /, **values) -> str:
             return text.format(**values)
         except (KeyError, IndexError, ValueError):
             return message.format(**values)
+    return text
+
+
+def ngettext(singular: str, plural: str, n: int, /, **values) -> str:
+    """The form of a message for the number ``n`` in the current language, ``values`` filled in.
+
+    English has two forms (1 / other); each catalog says how many its language has and
+    which one a number takes (its Plural-Forms header: French uses the singular for 0
+    and 1, Indonesian and Chinese have one form). A missing translation falls back to
+    English. ``n`` itself is not filled in: pass it among ``values`` (``count=n``).
+
+    Typical use::
+
+        ngettext("{count} byte", "{count} bytes", n, count=n)   # "1 byte", "5 bytes"
+    """
+    _singular, plurals, rule = _catalog(get_language())
+    forms = plurals.get(singular)
+    english = singular if _english_plural(n) == 0 else plural
+    text = english
+    if forms:
+        try:
+            text = forms[min(int(rule(n)), len(forms) - 1)]
+        except (TypeError, ValueError, ArithmeticError):
+            text = english
+    if values:
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return english.format(**values)
     return text
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from .timeline import CLIENT, CLOSE, FIN, LOST, RST, SERVER
-from .trace import ARROW_KINDS, event_label, format_time
+from .trace import ARROW_KINDS, earlier_connections, earlier_events, event_label, format_time
 
 __all__ = ["render", "FONT_FAMILY", "WIDTH", "ROW"]
 
@@ -154,9 +154,7 @@ def _panel(trace, view, top: int) -> tuple[list[str], int]:
 
 
 def _dropped_events(count: int) -> str:
-    from .messages import _
-
-    return _("({count} earlier events not kept)", count=count)
+    return earlier_events(count)
 
 
 def render(trace) -> str:
@@ -172,7 +170,7 @@ def render(trace) -> str:
     parts: list[str] = []
     y = 4
     if trace.not_shown:
-        parts.append(_text(10, y + 14, _("({count} earlier connections not shown)", count=trace.not_shown), "dropped", anchor="start", fill="#757575"))
+        parts.append(_text(10, y + 14, earlier_connections(trace.not_shown), "dropped", anchor="start", fill="#757575"))
         y += 22
     if not trace.connections:
         parts.append(_text(10, y + 14, _("(no connections yet)"), "empty", anchor="start"))

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .background import format_address
-from .messages import _
+from .messages import _, ngettext
 from .timeline import (
     CLIENT,
     CLOSE,
@@ -49,7 +49,7 @@ from .timeline import (
     Event,
 )
 
-__all__ = ["Trace", "ConnectionView", "ARROW_KINDS", "event_label", "format_time", "preview"]
+__all__ = ["Trace", "ConnectionView", "ARROW_KINDS", "event_label", "format_time", "preview", "byte_count", "earlier_connections", "earlier_events"]
 
 #: Kinds drawn as an arrow from ``side`` to the other lifeline; the others are notes on ``side``'s lifeline.
 ARROW_KINDS = frozenset({CONNECT, DATA, FIN, CLOSE, RST, LOST, HANDSHAKE, HANDSHAKE_OK, MESSAGE})
@@ -118,8 +118,8 @@ def event_label(event: Event, transport: str = "tcp") -> str:
         return _("connect (SYN, SYN-ACK, ACK)")
     if kind == DATA:
         if transport == "udp":
-            return _("datagram, {count} bytes {preview}", count=event.size, preview=preview(event))
-        return _("{count} bytes {preview}", count=event.size, preview=preview(event))
+            return ngettext("datagram, {count} byte {preview}", "datagram, {count} bytes {preview}", event.size or 0, count=event.size, preview=preview(event))
+        return ngettext("{count} byte {preview}", "{count} bytes {preview}", event.size or 0, count=event.size, preview=preview(event))
     if kind == FIN:
         return _("FIN (no more data)")
     if kind == CLOSE:
@@ -135,16 +135,16 @@ def event_label(event: Event, transport: str = "tcp") -> str:
             return _("timeout")
         return _("timeout after {seconds:g} s", seconds=event.detail)
     if kind == LOST:
-        return _("lost: {count} bytes {preview}", count=event.size, preview=preview(event))
+        return ngettext("lost: {count} byte {preview}", "lost: {count} bytes {preview}", event.size or 0, count=event.size, preview=preview(event))
     if kind == HANDSHAKE:
         return _("GET {path} (upgrade to WebSocket)", path=event.detail)
     if kind == HANDSHAKE_OK:
         return _("{status} Switching Protocols", status=event.detail)
     if kind == MESSAGE:
         if event.detail == "text":
-            return _("text, {count} bytes {preview}", count=event.size, preview=preview(event))
+            return ngettext("text, {count} byte {preview}", "text, {count} bytes {preview}", event.size or 0, count=event.size, preview=preview(event))
         if event.detail == "binary":
-            return _("binary, {count} bytes {preview}", count=event.size, preview=preview(event))
+            return ngettext("binary, {count} byte {preview}", "binary, {count} bytes {preview}", event.size or 0, count=event.size, preview=preview(event))
         return _("fragmented message")
     if kind == GONE:
         return _("connection lost")
@@ -154,6 +154,26 @@ def event_label(event: Event, transport: str = "tcp") -> str:
         name, error = event.detail
         return _("{name}() raised {error}", name=name, error=error)
     return kind
+
+
+def byte_count(n: int) -> str:
+    """"1 byte", "5 bytes" (localised, with the language's plural forms), for sentences with two counts.
+
+    Typical use::
+
+        byte_count(5)   # "5 bytes"
+    """
+    return ngettext("{count} byte", "{count} bytes", n, count=n)
+
+
+def earlier_connections(n: int) -> str:
+    """"(2 earlier connections not shown)", localised."""
+    return ngettext("({count} earlier connection not shown)", "({count} earlier connections not shown)", n, count=n)
+
+
+def earlier_events(n: int) -> str:
+    """"(5 earlier events not kept)", localised."""
+    return ngettext("({count} earlier event not kept)", "({count} earlier events not kept)", n, count=n)
 
 
 def side_name(side: str) -> str:
@@ -235,7 +255,7 @@ class Trace:
         """
         lines = []
         if self.not_shown:
-            lines.append(_("({count} earlier connections not shown)", count=self.not_shown))
+            lines.append(earlier_connections(self.not_shown))
         if not self.connections:
             lines.append(_("(no connections yet)"))
         width = max(len(side_name(CLIENT)), len(side_name(SERVER)))
@@ -243,7 +263,7 @@ class Trace:
             (client, client_address), (server, server_address) = self.lifelines(view)
             lines.append(f"{self.heading(view)}: {client} {client_address} ↔ {server} {server_address}".replace("  ", " "))
             if view.dropped:
-                lines.append("  " + _("({count} earlier events not kept)", count=view.dropped))
+                lines.append("  " + earlier_events(view.dropped))
             for event in view.events:
                 when = f"{format_time(event.time):>12}  " if self.times else ""
                 if event.kind in ARROW_KINDS:

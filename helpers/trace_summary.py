@@ -2,7 +2,8 @@
 
 A small set of patterns, checked in order: for TCP a reset (RST), a timeout,
 a clean end (FIN), a server that closed first, and a client that never
-half-closed; for UDP how many datagrams were lost and whether the client sent
+half-closed (with a note on the client's lifeline when a failed test saw the
+student's client give up: ``helpers.failure_trace``); for UDP how many datagrams were lost and whether the client sent
 them again; for WebSockets the handshake, the messages each way and how the
 connection ended. The newest connection of the trace is the one described
 (UDP: every client address of the trace together).
@@ -14,8 +15,9 @@ Typical use::
 
 from __future__ import annotations
 
-from .messages import _
+from .messages import _, ngettext
 from .timeline import CLIENT, CLOSE, DATA, FIN, GONE, HANDSHAKE, LOST, MESSAGE, RAISED, RST, SERVER, TIMEOUT
+from .trace import byte_count
 
 __all__ = ["summarize"]
 
@@ -48,19 +50,53 @@ def summarize(trace) -> str:
 def _tcp_student_client(view) -> str:
     """Our server recorded; the student wrote the client."""
     received, sent = view.bytes[CLIENT], view.bytes[SERVER]
+    gave_up = _client_gave_up(view)
+    if gave_up is not None:
+        # The failed test saw the client's TimeoutError before any FIN of the client: it never half-closed.
+        return ngettext(
+            "Your client sent {count} byte and never half-closed: the server kept waiting for more data "
+            "while your client waited for the end, until it gave up after {seconds:g} s.",
+            "Your client sent {count} bytes and never half-closed: the server kept waiting for more data "
+            "while your client waited for the end, until it gave up after {seconds:g} s.",
+            received, count=received, seconds=gave_up.detail or 0,
+        )
     if view.count(RST, CLIENT):
         return _join(
-            _("The connection was reset (RST) by the client after the server had received {count} bytes.", count=received),
+            ngettext(
+                "The connection was reset (RST) by the client after the server had received {count} byte.",
+                "The connection was reset (RST) by the client after the server had received {count} bytes.",
+                received, count=received,
+            ),
             _("A client that closes with unread data, or with SO_LINGER 0, sends RST instead of FIN."),
         )
     if view.count(FIN, CLIENT):
         if sent:
-            return _("The server received {received} bytes, sent {sent} bytes back, then the client closed.", received=received, sent=sent)
-        return _("The server received {received} bytes, then the client closed.", received=received)
+            return _("The server received {received}, sent {sent} back, then the client closed.", received=byte_count(received), sent=byte_count(sent))
+        return ngettext(
+            "The server received {received} byte, then the client closed.",
+            "The server received {received} bytes, then the client closed.",
+            received, received=received,
+        )
     closed = view.first(CLOSE)
     if closed is not None and closed.side == SERVER and closed.detail != "stopped":
-        return _("The server sent {sent} bytes, then closed the connection.", sent=sent)
-    return _("Your client sent {count} bytes and never half-closed; the server waited.", count=received)
+        return ngettext("The server sent {sent} byte, then closed the connection.", "The server sent {sent} bytes, then closed the connection.", sent, sent=sent)
+    return ngettext(
+        "Your client sent {count} byte and never half-closed; the server waited.",
+        "Your client sent {count} bytes and never half-closed; the server waited.",
+        received, count=received,
+    )
+
+
+def _client_gave_up(view):
+    """The client's TIMEOUT note (a failed test's TimeoutError), if no FIN of the client came before it."""
+    for event in view.events:
+        if event.side != CLIENT:
+            continue
+        if event.kind == FIN:
+            return None
+        if event.kind == TIMEOUT:
+            return event
+    return None
 
 
 def _tcp_student_server(view) -> str:
@@ -68,24 +104,29 @@ def _tcp_student_server(view) -> str:
     sent, received = view.bytes[CLIENT], view.bytes[SERVER]
     waited = next((e for e in view.events if e.kind == TIMEOUT and e.side == CLIENT), None)
     if view.count(RST, SERVER):
-        text = _(
+        text = ngettext(
+            "Your server reset the connection (RST) after the client sent {count} byte: did it close before reading it?",
             "Your server reset the connection (RST) after the client sent {count} bytes: did it close before reading them all?",
-            count=sent,
+            sent, count=sent,
         )
     elif waited is not None and received == 0:
-        text = _("The client sent {count} bytes, then waited {seconds:g} s: your server sent nothing back.", count=sent, seconds=waited.detail or 0)
+        text = ngettext(
+            "The client sent {count} byte, then waited {seconds:g} s: your server sent nothing back.",
+            "The client sent {count} bytes, then waited {seconds:g} s: your server sent nothing back.",
+            sent, count=sent, seconds=waited.detail or 0,
+        )
     elif waited is not None:
-        text = _(
+        text = ngettext(
+            "Your server sent {count} byte but never closed the connection; the client waited {seconds:g} s for the end.",
             "Your server sent {count} bytes but never closed the connection; the client waited {seconds:g} s for the end.",
-            count=received,
-            seconds=waited.detail or 0,
+            received, count=received, seconds=waited.detail or 0,
         )
     elif view.count(FIN, SERVER):
-        text = _("The client sent {sent} bytes; your server sent {received} bytes back, then closed the connection.", sent=sent, received=received)
+        text = _("The client sent {sent}; your server sent {received} back, then closed the connection.", sent=byte_count(sent), received=byte_count(received))
     elif view.count(TIMEOUT, SERVER):
         text = _("Your server did not finish in time.")
     else:
-        text = _("The client sent {sent} bytes and received {received} bytes; the connection is still open.", sent=sent, received=received)
+        text = _("The client sent {sent} and received {received}; the connection is still open.", sent=byte_count(sent), received=byte_count(received))
     raised = next((e for e in view.events if e.kind == RAISED), None)
     if raised is not None:
         text = _join(text, _("Your function {name}() raised {error}.", name=raised.detail[0], error=raised.detail[1]))
@@ -96,11 +137,21 @@ def _udp(views) -> str:
     total = sum(view.count(DATA, CLIENT) + view.count(LOST, CLIENT) for view in views)
     lost = sum(view.count(LOST, CLIENT) for view in views)
     if not lost:
+        if total == 1:
+            return _("The datagram came back.")
         return _("All {count} datagrams came back.", count=total)
     retries = sum(_retries(view.events) for view in views)
     if retries:
-        return _("{lost} of {total} datagrams were lost; the client sent {retries} of them again.", lost=lost, total=total, retries=retries)
-    return _("{lost} of {total} datagrams were lost; the client sent no retry.", lost=lost, total=total)
+        return ngettext(
+            "{lost} of {total} datagrams was lost; the client sent {retries} of them again.",
+            "{lost} of {total} datagrams were lost; the client sent {retries} of them again.",
+            lost, lost=lost, total=total, retries=retries,
+        )
+    return ngettext(
+        "{lost} of {total} datagrams was lost; the client sent no retry.",
+        "{lost} of {total} datagrams were lost; the client sent no retry.",
+        lost, lost=lost, total=total,
+    )
 
 
 def _retries(events) -> int:
@@ -124,9 +175,16 @@ def _websocket(view) -> str:
     path = handshake.detail if handshake is not None else "/"
     sent, received = view.count(MESSAGE, CLIENT), view.count(MESSAGE, SERVER)
     if sent == 0 and received:
-        first = _("WebSocket handshake for {path} accepted (101); the server pushed {count} messages without being asked.", path=path, count=received)
+        first = ngettext(
+            "WebSocket handshake for {path} accepted (101); the server pushed {count} message without being asked.",
+            "WebSocket handshake for {path} accepted (101); the server pushed {count} messages without being asked.",
+            received, path=path, count=received,
+        )
     else:
-        first = _("WebSocket handshake for {path} accepted (101); the client sent {sent} messages, the server sent {received}.", path=path, sent=sent, received=received)
+        first = _(
+            "WebSocket handshake for {path} accepted (101); the client sent {sent}, the server sent {received}.",
+            path=path, sent=_message_count(sent), received=_message_count(received),
+        )
     closed = view.first(CLOSE)
     if closed is not None and closed.side == CLIENT:
         second = _("Then the client closed the connection (code {code}).", code=closed.detail)
@@ -137,6 +195,10 @@ def _websocket(view) -> str:
     else:
         second = _("The connection is still open.")
     return _join(first, second)
+
+
+def _message_count(n: int) -> str:
+    return ngettext("{count} message", "{count} messages", n, count=n)
 
 
 def _join(first: str, second: str) -> str:

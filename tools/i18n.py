@@ -77,7 +77,7 @@ def command_status(args) -> int:
             po = catalogs.load(path)
             active = [entry for entry in po if not entry.obsolete]
             fuzzy = sum(1 for entry in active if entry.fuzzy)
-            done = sum(1 for entry in active if entry.msgstr and not entry.fuzzy)
+            done = sum(1 for entry in active if catalogs.is_translated(entry) and not entry.fuzzy)
             print(
                 f"{layout.source_relative(path):55} {done:4}/{len(active):<4} translated"
                 f"{f', {fuzzy} fuzzy' if fuzzy else ''}{f', {len(po) - len(active)} obsolete' if len(po) > len(active) else ''}"

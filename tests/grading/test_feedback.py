@@ -76,3 +76,28 @@ def test_english_feedback_page_uses_the_course_template(grading_run):
     page = grading_run.feedback_files()[0].read_text(encoding="utf-8")
     assert '<html lang="en">' in page
     assert "Score:" in page and "(Top)" in page
+
+
+def feedback_cell_text(case, grading_run, grade_id: str) -> tuple[str, str]:
+    """(raw HTML, visible text) of one test cell's part of a feedback page: from its id to the next cell's."""
+    course = grading_run.course_of(case)
+    page = (course.root / "feedback" / case.student / case.assignment / f"{case.assignment}.html").read_text(encoding="utf-8")
+    part = page.split(grade_id, 1)[1].split("Grade cell", 1)[0]
+    return part, html.unescape(re.sub(r"<[^>]+>", "", part))
+
+
+def test_visible_failure_shows_the_exchange(grading_run):
+    """A client that never half-closes fails a visible test; its feedback shows the exchange's diagram and summary."""
+    case = next(case for case in MISTAKES if case.student == "a2-no-half-close")
+    part, text = feedback_cell_text(case, grading_run, "echo_roundtrip_returns_every_byte")
+    assert "<svg" in part  # the sequence diagram, inline
+    assert "never half-closed" in text
+    assert "The exchange (shown above)" in text
+
+
+def test_hidden_failure_shows_no_exchange(grading_run):
+    """A failure inside the hidden tests shows no diagram: it would draw the hidden test's own exchange."""
+    case = next(case for case in MISTAKES if case.student == "a3-single-recv")
+    part, text = feedback_cell_text(case, grading_run, "handle_echo_returns_byte_count")
+    assert "A hidden test failed" in text
+    assert "<svg" not in part and "The exchange (shown above)" not in text

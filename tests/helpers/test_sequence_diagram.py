@@ -94,7 +94,7 @@ def test_lost_datagram_stops_midway_at_an_x():
     for lost in groups[:2]:
         assert child(lost, "path", "lost-mark") and not child(lost, "polygon", "head")
         assert float(child(lost, "line", "arrow")[0].get("x2")) == sequence_diagram.MIDDLE_X
-    assert texts(groups[0], "label") == ["lost: 1 bytes b'a'"]
+    assert texts(groups[0], "label") == ["lost: 1 byte b'a'"]
     assert child(groups[2], "polygon", "head")
     assert float(child(groups[2], "line", "arrow")[0].get("x2")) > sequence_diagram.MIDDLE_X
 

@@ -159,7 +159,7 @@ def test_websocket_handshake_echo_and_close():
     assert (events[3].detail, events[5].detail) == ("text", "binary")
     assert events[-1].detail == 1000
     assert trace.summary() == (
-        "WebSocket handshake for /chat accepted (101); the client sent 2 messages, the server sent 2. "
+        "WebSocket handshake for /chat accepted (101); the client sent 2 messages, the server sent 2 messages. "
         "Then the client closed the connection (code 1000)."
     )
 

@@ -61,6 +61,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _STOPPED = ("KeyboardInterrupt", "CellTimeoutError")
 #: Errors the grader writes itself (RecoveringExecute; limits.ExplainResourceLimits: "ResourceLimitExceeded").
 _GRADER_ERRORS = ("DeadKernelError", "KernelUnresponsive", "ResourceLimitExceeded")
+#: Notes of a visible failure kept in feedback (helpers add one; more would be the submission's own).
+_MAX_NOTES = 3
 
 
 def translated(lang: str, message: str, **values) -> str:
@@ -267,18 +269,27 @@ class StripHiddenTestOutput(NbGraderPreprocessor):
         lines = [int(m.group(1)) for entry in output.get("traceback", []) for m in pattern.finditer(_ANSI.sub("", entry))]
         return lines[0] if lines else None
 
+    def _visible_failure(self, output, hidden_from: int, execution_count) -> bool:
+        """True when a visible line raised: the hidden tests of this cell never ran."""
+        line = self._failing_line(output, execution_count)
+        return line is not None and line < hidden_from and output.get("ename", "Error") not in _STOPPED + _GRADER_ERRORS
+
     def _summary(self, output, hidden_from: int, execution_count) -> NotebookNode:
         line = self._failing_line(output, execution_count)
         ename = output.get("ename", "Error")
         if ename in _GRADER_ERRORS:  # written by RecoveringExecute: nothing hidden in them
             return _error_output(ename, output.get("evalue", ""))
-        if line is not None and line < hidden_from and ename not in _STOPPED:
+        if self._visible_failure(output, hidden_from, execution_count):
             # A visible test failed: keep the frames of the student's own code, never those of
-            # this cell, which print the lines around the failure (maybe hidden ones).
-            summary = _error_output(ename, _ANSI.sub("", output.get("evalue", "")))
+            # this cell, which print the lines around the failure (maybe hidden ones), and the
+            # error's notes (helpers.show_exchange_on_failure adds the exchange's summary there).
+            evalue = _ANSI.sub("", output.get("evalue", ""))
+            summary = _error_output(ename, evalue)
             this_cell = f"In[{execution_count}]"
-            frames = [entry for entry in output.get("traceback", [])[1:-1] if this_cell not in _ANSI.sub("", entry)]
-            summary.traceback = frames + summary.traceback
+            traceback = output.get("traceback", [])
+            frames = [entry for entry in traceback[1:-1] if this_cell not in _ANSI.sub("", entry)]
+            notes = _notes(traceback[-1] if traceback else "", ename, evalue)
+            summary.traceback = frames + [summary.traceback[0] + "".join(f"\n{note}" for note in notes)]
             return summary
         if ename in _STOPPED:
             text = translated(self.course_language, "The test did not finish in time: is a loop or a blocking call waiting forever?")
@@ -295,7 +306,13 @@ class StripHiddenTestOutput(NbGraderPreprocessor):
         outputs = cell.get("outputs", [])
         errors = [output for output in outputs if output.output_type == "error"]
         if errors:
-            cell.outputs = [self._summary(errors[0], hidden_from, cell.get("execution_count"))]
+            summary = self._summary(errors[0], hidden_from, cell.get("execution_count"))
+            pictures = []
+            if self._visible_failure(errors[0], hidden_from, cell.get("execution_count")):
+                # The diagram of the failed visible test's own exchange: drawn before the hidden
+                # part could run. Only helpers' SVG and its text, nothing else the cell displayed.
+                pictures = [_exchange_picture(output) for output in outputs if _is_exchange_picture(output)]
+            cell.outputs = pictures + [summary]
         elif any(output.output_type == "stream" and output.name == "stderr" for output in outputs):
             # nbgrader scores a test cell that wrote to stderr 0; say why, without the text itself
             # (a background thread's traceback quotes the code it ran, hidden lines included).
@@ -307,6 +324,30 @@ class StripHiddenTestOutput(NbGraderPreprocessor):
         else:
             cell.outputs = []
         return cell, resources
+
+
+def _notes(last_entry: str, ename: str, evalue: str) -> list[str]:
+    """The notes (``BaseException.add_note``) that IPython prints under an error's last line."""
+    text = _ANSI.sub("", last_entry)
+    head = f"{ename}: {evalue}" if evalue else ename
+    if head not in text:
+        return []
+    rest = text.split(head, 1)[1]
+    return [line for line in rest.split("\n") if line.strip()][:_MAX_NOTES]
+
+
+def _is_exchange_picture(output) -> bool:
+    """A display of ``helpers.show_exchange_on_failure``: its metadata mark and an SVG."""
+    if output.get("output_type") != "display_data":
+        return False
+    mark = output.get("metadata", {}).get("socket_course", {})
+    return isinstance(mark, dict) and mark.get("exchange") is True and "image/svg+xml" in output.get("data", {})
+
+
+def _exchange_picture(output) -> NotebookNode:
+    """Only the SVG and its plain-text form, with the mark: nothing else the output carried."""
+    data = {key: output["data"][key] for key in ("image/svg+xml", "text/plain") if key in output["data"]}
+    return NotebookNode(output_type="display_data", data=data, metadata={"socket_course": {"exchange": True}})
 
 
 def _replace(pipeline, old, new):

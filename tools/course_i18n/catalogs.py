@@ -39,6 +39,8 @@ __all__ = [
     "cell_key",
     "placeholders",
     "problems",
+    "plural_count",
+    "is_translated",
 ]
 
 WRAP_WIDTH = 79  # what msgmerge and Poedit write, so saving in either tool changes little
@@ -86,13 +88,29 @@ def new_catalog(lang: str | None = None, old: polib.POFile | None = None) -> pol
     return catalog
 
 
-def message(msgid: str, *, comment: str = "", occurrences=(), flags=(), context: str | None = None) -> polib.POEntry:
+def plural_count(lang: str | None) -> int:
+    """How many plural forms ``lang`` has (its Plural-Forms ``nplurals``; English and templates: 2).
+
+    Typical use::
+
+        plural_count("fr"), plural_count("zh-TW")   # (2, 1)
+    """
+    match = re.search(r"nplurals\s*=\s*(\d+)", PLURAL_FORMS.get(lang or "", ""))
+    return int(match.group(1)) if match else 2
+
+
+def message(
+    msgid: str, *, comment: str = "", occurrences=(), flags=(), context: str | None = None, plural: str | None = None, forms: int = 2
+) -> polib.POEntry:
     """A template entry: English text, an optional ``msgctxt``, an extracted comment (``#.``) and source locations.
+
+    ``plural`` makes it a plural entry (``msgid_plural``) with ``forms`` empty ``msgstr[n]``.
 
     Typical use::
 
         message("Port {port} is closed.", occurrences=[("helpers/errors.py", "12")])
         message("sent {count} bytes", context="printed", flags=["python-brace-format"])
+        message("{count} byte", plural="{count} bytes")
     """
     entry = polib.POEntry(
         msgid=msgid,
@@ -101,9 +119,34 @@ def message(msgid: str, *, comment: str = "", occurrences=(), flags=(), context:
         occurrences=list(occurrences),
         flags=list(flags),
     )
+    if plural:
+        entry.msgid_plural = plural
+        entry.msgstr_plural = {index: "" for index in range(forms)}
     if context is not None:
         entry.msgctxt = context
     return entry
+
+
+def is_translated(entry: polib.POEntry) -> bool:
+    """True when the entry has its translation: ``msgstr``, or every ``msgstr[n]`` of a plural entry."""
+    if entry.msgid_plural:
+        return bool(entry.msgstr_plural) and all(text.strip() for text in entry.msgstr_plural.values())
+    return bool(entry.msgstr.strip())
+
+
+def _copy_translation(source: polib.POEntry, target: polib.POEntry) -> None:
+    """Carry ``source``'s translation into ``target`` (a plural entry keeps as many forms as the target has)."""
+    if target.msgid_plural:
+        if source.msgid_plural:
+            old = [source.msgstr_plural[index] for index in sorted(source.msgstr_plural)]
+        else:  # the English became a plural message: its old translation is a starting point (fuzzy)
+            old = [source.msgstr]
+        for index in target.msgstr_plural:
+            target.msgstr_plural[index] = old[min(index, len(old) - 1)] if old else ""
+    elif source.msgid_plural:
+        target.msgstr = source.msgstr_plural.get(0, "")
+    else:
+        target.msgstr = source.msgstr
 
 
 def key(entry: polib.POEntry) -> tuple[str | None, str]:
@@ -126,13 +169,15 @@ def cell_key(entry: polib.POEntry) -> set[str]:
     return set(CELL_COMMENT.findall(entry.comment or ""))
 
 
-def _fresh_copy(template_entry: polib.POEntry) -> polib.POEntry:
+def _fresh_copy(template_entry: polib.POEntry, forms: int = 2) -> polib.POEntry:
     return message(
         template_entry.msgid,
         comment=template_entry.comment,
         occurrences=template_entry.occurrences,
         flags=[flag for flag in template_entry.flags if flag != "fuzzy"],
         context=template_entry.msgctxt,
+        plural=template_entry.msgid_plural or None,
+        forms=forms,
     )
 
 
@@ -178,15 +223,21 @@ def merge(template: polib.POFile, old: polib.POFile | None, lang: str) -> polib.
                     by_key.setdefault(key(template_entry), entry)
     used: set[tuple] = set()
     pending: list[polib.POEntry] = []
+    forms = plural_count(lang)
     for template_entry in template:
-        entry = _fresh_copy(template_entry)
+        entry = _fresh_copy(template_entry, forms)
         previous = by_key.get(key(entry))
-        if previous is not None and previous.msgstr:
-            entry.msgstr = previous.msgstr
+        if previous is not None and _has_translation(previous):
+            _copy_translation(previous, entry)
             entry.tcomment = previous.tcomment
             if previous.fuzzy:
                 entry.flags.append("fuzzy")
                 entry.previous_msgid = previous.previous_msgid
+            elif (previous.msgid_plural or "") != (entry.msgid_plural or ""):
+                entry.flags.append("fuzzy")  # the plural changed (or the message became one): a translator checks it
+                entry.previous_msgid = previous.msgid
+                if previous.msgid_plural:
+                    entry.previous_msgid_plural = previous.msgid_plural
             used.add(key(previous))
         else:
             pending.append(entry)
@@ -196,19 +247,19 @@ def merge(template: polib.POFile, old: polib.POFile | None, lang: str) -> polib.
         candidates = [  # only a message of the same kind (a comment never inherits a printed text)
             old_entry
             for old_entry in old_entries
-            if old_entry.msgstr and not old_entry.obsolete
+            if _has_translation(old_entry) and not old_entry.obsolete
             and (old_entry.msgctxt == entry.msgctxt or (entry.msgctxt and old_entry.comment.startswith(LEGACY_CODE_COMMENT)))
             and key(old_entry) not in used and key(old_entry) not in template_keys
         ]
         match = _closest(entry, candidates)
         if match is not None:
-            entry.msgstr = match.msgstr
+            _copy_translation(match, entry)
             entry.tcomment = match.tcomment
             entry.flags.append("fuzzy")
             entry.previous_msgid = match.msgid
             used.add(key(match))
     for old_entry in old_entries:  # removed from the source: keep the translation as obsolete
-        if key(old_entry) in template_keys or key(old_entry) in used or not old_entry.msgstr:
+        if key(old_entry) in template_keys or key(old_entry) in used or not _has_translation(old_entry):
             continue
         if not old_entry.msgid:
             continue
@@ -220,6 +271,9 @@ def merge(template: polib.POFile, old: polib.POFile | None, lang: str) -> polib.
             flags=list(old_entry.flags),
             obsolete=True,
         )
+        if old_entry.msgid_plural:
+            obsolete.msgid_plural = old_entry.msgid_plural
+            obsolete.msgstr_plural = dict(old_entry.msgstr_plural)
         if old_entry.msgctxt is not None:
             obsolete.msgctxt = old_entry.msgctxt
         merged.append(obsolete)
@@ -259,8 +313,16 @@ def load(path: Path | str) -> polib.POFile | None:
     return polib.pofile(str(path), wrapwidth=WRAP_WIDTH)
 
 
+def _has_translation(entry: polib.POEntry) -> bool:
+    """Some translation to keep: ``msgstr``, or any ``msgstr[n]``."""
+    if entry.msgid_plural:
+        return any(text for text in entry.msgstr_plural.values())
+    return bool(entry.msgstr)
+
+
 def _usable(entry: polib.POEntry) -> bool:
-    return bool(entry.msgid and entry.msgstr and not entry.obsolete and not entry.fuzzy)
+    # Plural entries are read by helpers.messages.ngettext, never as one msgid -> msgstr.
+    return bool(entry.msgid and entry.msgstr and not entry.msgid_plural and not entry.obsolete and not entry.fuzzy)
 
 
 def translations(catalog: polib.POFile | None) -> dict[str, str]:
@@ -333,20 +395,40 @@ def problems(catalog: polib.POFile, expected_ids: list, *, format_fields: bool =
             kind = "obsolete but still used" if wanted in obsolete else "missing"
             found.append(f"{kind}: {short!r}")
             continue
-        if not entry.msgstr.strip():
+        if not is_translated(entry):
             found.append(f"untranslated: {short!r}")
         elif entry.fuzzy:
             found.append(f"fuzzy: {short!r}")
+        elif entry.msgid_plural:
+            # Each form of the language is checked against the English plural (same fields, same edges).
+            if len(entry.msgstr_plural) != plural_count(_language_of(catalog)):
+                found.append(f"wrong number of plural forms: {short!r}: {len(entry.msgstr_plural)}")
+            if placeholders(msgid) != placeholders(entry.msgid_plural):
+                found.append(f"English singular and plural have different placeholders: {short!r}")
+            for index in sorted(entry.msgstr_plural):
+                found += _form_problems(short, entry.msgid_plural, entry.msgstr_plural[index], format_fields)
         else:
-            for edge in (str.startswith, str.endswith):
-                if edge(msgid, "\n") != edge(entry.msgstr, "\n"):
-                    found.append(f"newline at start/end differs: {short!r}")
-            if entry.msgctxt is not None and "python-format" not in entry.flags:  # code text: f-string fields, always
-                english, translated = sorted(code_fields(msgid).elements()), sorted(code_fields(entry.msgstr).elements())
-            elif format_fields:
-                english, translated = placeholders(msgid), placeholders(entry.msgstr)
-            else:
-                continue
-            if english != translated:
-                found.append(f"placeholders differ: {short!r}: {english} vs {translated}")
+            found += _form_problems(short, msgid, entry.msgstr, format_fields, code=entry.msgctxt is not None and "python-format" not in entry.flags)
+    return found
+
+
+def _language_of(catalog: polib.POFile) -> str | None:
+    """The course tag of a catalog's Language header ("zh_TW" -> "zh-TW"), or None."""
+    language = (catalog.metadata.get("Language") or "").replace("_", "-")
+    return language or None
+
+
+def _form_problems(short: str, english: str, translated: str, format_fields: bool, code: bool = False) -> list[str]:
+    found = []
+    for edge in (str.startswith, str.endswith):
+        if edge(english, "\n") != edge(translated, "\n"):
+            found.append(f"newline at start/end differs: {short!r}")
+    if code:  # code text: f-string fields, always
+        wanted, got = sorted(code_fields(english).elements()), sorted(code_fields(translated).elements())
+    elif format_fields:
+        wanted, got = placeholders(english), placeholders(translated)
+    else:
+        return found
+    if wanted != got:
+        found.append(f"placeholders differ: {short!r}: {wanted} vs {got}")
     return found
