@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 
@@ -79,10 +80,10 @@ def test_english_feedback_page_uses_the_course_template(grading_run):
 
 
 def feedback_cell_text(case, grading_run, grade_id: str) -> tuple[str, str]:
-    """(raw HTML, visible text) of one test cell's part of a feedback page: from its id to the next cell's."""
+    """(raw HTML, visible text) of one test cell's part of a feedback page: from its anchor to the next cell's."""
     course = grading_run.course_of(case)
     page = (course.root / "feedback" / case.student / case.assignment / f"{case.assignment}.html").read_text(encoding="utf-8")
-    part = page.split(grade_id, 1)[1].split("Grade cell", 1)[0]
+    part = page.split(f'<a name="{grade_id}"></a>', 1)[1].split('<a name="', 1)[0]
     return part, html.unescape(re.sub(r"<[^>]+>", "", part))
 
 
@@ -90,9 +91,12 @@ def test_visible_failure_shows_the_exchange(grading_run):
     """A client that never half-closes fails a visible test; its feedback shows the exchange's diagram and summary."""
     case = next(case for case in MISTAKES if case.student == "a2-no-half-close")
     part, text = feedback_cell_text(case, grading_run, "echo_roundtrip_returns_every_byte")
-    assert "<svg" in part  # the sequence diagram, inline
-    assert "never half-closed" in text
-    assert "The exchange (shown above)" in text
+    # nbconvert embeds the SVG as an <img> with a base64 data URI.
+    (encoded,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', part)
+    svg = base64.b64decode(encoded).decode("utf-8")
+    assert svg.startswith("<svg") and "4 bytes b&#x27;ping&#x27;" in svg.replace("'", "&#x27;") and "never half-closed" in svg
+    assert "The exchange (shown above): Your client sent 4 bytes and never half-closed" in text
+    assert text.count("TimeoutError: timed out") == 1
 
 
 def test_hidden_failure_shows_no_exchange(grading_run):
@@ -100,4 +104,4 @@ def test_hidden_failure_shows_no_exchange(grading_run):
     case = next(case for case in MISTAKES if case.student == "a3-single-recv")
     part, text = feedback_cell_text(case, grading_run, "handle_echo_returns_byte_count")
     assert "A hidden test failed" in text
-    assert "<svg" not in part and "The exchange (shown above)" not in text
+    assert "image/svg+xml" not in part and "The exchange (shown above)" not in text

@@ -89,3 +89,25 @@ def test_stuck_kernel_is_restarted_then_abandoned(tmp_path):
     replayed, skipped = notebook.cells[2], notebook.cells[4]
     assert replayed.outputs[0]["data"]["text/plain"] == "42", replayed.outputs
     assert [output.get("ename") for output in skipped.outputs] == ["KernelUnresponsive"]
+
+
+def exchange_picture():
+    return new_output("display_data", data={"image/svg+xml": "<svg>exchange</svg>", "text/plain": "exchange", "text/html": "<b>extra</b>"},
+                      metadata={"socket_course": {"exchange": True}})
+
+
+def test_visible_failure_keeps_the_exchange_and_its_note():
+    """A failed visible test keeps helpers' exchange picture (SVG and text only) and the note IPython prints under the error."""
+    failed = error("AssertionError", "got 3", line=2)
+    failed.traceback = failed.traceback + ["\x1b[0mThe exchange (shown above): the server waited."]  # IPython 9: a note is its own entry
+    picture, output = strip(grade_cell([exchange_picture(), new_output("display_data", data={"text/plain": "other"}), failed]))
+    assert picture.data == {"image/svg+xml": "<svg>exchange</svg>", "text/plain": "exchange"}
+    text = "\n".join(output.traceback)
+    assert text.count("AssertionError: got 3") == 1
+    assert text.endswith("AssertionError: got 3\nThe exchange (shown above): the server waited.")
+
+
+def test_hidden_failure_drops_the_exchange():
+    """A failure in the hidden region keeps no picture: it could draw a hidden test's exchange."""
+    outputs = strip(grade_cell([exchange_picture(), error("AssertionError", "expected 42", line=5)]))
+    assert [output.output_type for output in outputs] == ["error"]

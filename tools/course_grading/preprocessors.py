@@ -287,8 +287,9 @@ class StripHiddenTestOutput(NbGraderPreprocessor):
             summary = _error_output(ename, evalue)
             this_cell = f"In[{execution_count}]"
             traceback = output.get("traceback", [])
-            frames = [entry for entry in traceback[1:-1] if this_cell not in _ANSI.sub("", entry)]
-            notes = _notes(traceback[-1] if traceback else "", ename, evalue)
+            last = _error_line_index(traceback, ename)
+            frames = [entry for entry in traceback[1:last] if this_cell not in _ANSI.sub("", entry)]
+            notes = _notes(traceback[last:], ename, evalue)
             summary.traceback = frames + [summary.traceback[0] + "".join(f"\n{note}" for note in notes)]
             return summary
         if ename in _STOPPED:
@@ -326,14 +327,27 @@ class StripHiddenTestOutput(NbGraderPreprocessor):
         return cell, resources
 
 
-def _notes(last_entry: str, ename: str, evalue: str) -> list[str]:
-    """The notes (``BaseException.add_note``) that IPython prints under an error's last line."""
-    text = _ANSI.sub("", last_entry)
-    head = f"{ename}: {evalue}" if evalue else ename
-    if head not in text:
+def _error_line_index(traceback: list[str], ename: str) -> int:
+    """Index of the traceback entry that starts with the error's name (IPython prints notes after it)."""
+    for index in range(len(traceback) - 1, 0, -1):
+        if _ANSI.sub("", traceback[index]).lstrip().startswith(ename):
+            return index
+    return max(len(traceback) - 1, 1)
+
+
+def _notes(tail: list[str], ename: str, evalue: str) -> list[str]:
+    """The notes (``BaseException.add_note``) that IPython prints under an error's last line.
+
+    ``tail`` starts at the error's own line; IPython 9 gives each note an entry
+    of its own after it, older versions append them to that line's entry.
+    """
+    if not tail:
         return []
-    rest = text.split(head, 1)[1]
-    return [line for line in rest.split("\n") if line.strip()][:_MAX_NOTES]
+    first = _ANSI.sub("", tail[0])
+    head = f"{ename}: {evalue}" if evalue else ename
+    rest = first.split(head, 1)[1] if head in first else ""
+    lines = rest.split("\n") + [line for entry in tail[1:] for line in _ANSI.sub("", entry).split("\n")]
+    return [line for line in lines if line.strip()][:_MAX_NOTES]
 
 
 def _is_exchange_picture(output) -> bool:
