@@ -58,6 +58,8 @@ class ShowExchangeOnFailure:
     """
 
     def __init__(self, *sources):
+        if not sources:
+            raise TypeError("show_exchange_on_failure() needs the server or run whose exchange it should draw")
         self.sources = [source for source in sources if source is not None]
         self._start: list[int] = []
 
@@ -103,10 +105,10 @@ class ShowExchangeOnFailure:
     def _draw(self, exc: Exception, failed_at: float) -> tuple[list[tuple[str, str]], list[str]]:
         """(svg, text) of each source's trace and its summary, computed off the main thread."""
         pictures, sentences = [], []
-        traces = [_block_trace(source, start) for source, start in zip(self.sources, self._start)]
-        traces = [trace for trace in traces if trace is not None]
-        shown = [trace for trace in traces if trace.connections] or traces[:1]
-        for trace, source in ((trace, source) for trace, source in zip(traces, self.sources) if trace in shown):
+        pairs = [(_block_trace(source, start), source) for source, start in zip(self.sources, self._start)]
+        pairs = [(trace, source) for trace, source in pairs if trace is not None]
+        shown = [pair for pair in pairs if pair[0].connections] or pairs[:1]
+        for trace, source in shown:
             if isinstance(exc, TimeoutError) and trace.student == CLIENT:
                 _note_client_gave_up(trace, failed_at - source.timeline.start)
             pictures.append((trace.svg(), trace.text()))

@@ -151,3 +151,9 @@ def test_in_a_notebook_the_svg_is_displayed_and_the_note_printed(tmp_path):
     assert "<svg" in svg and "4 bytes" in svg and "ping" in svg and "timeout after" in svg
     assert error.ename == "TimeoutError"
     assert "The exchange (shown above): Your client sent 4 bytes and never half-closed" in "\n".join(error.traceback)
+
+
+def test_without_a_source_it_says_what_is_missing():
+    """Called with nothing to draw, it raises TypeError at once instead of silently showing nothing."""
+    with pytest.raises(TypeError, match="server or run"):
+        helpers.show_exchange_on_failure()
