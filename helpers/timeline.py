@@ -92,6 +92,13 @@ class Event(NamedTuple):
     detail: object = None
 
 
+_monotonic = time.monotonic
+
+
+def _make_event(fields: tuple) -> "Event":
+    return Event._make(fields)
+
+
 class ConnectionRecord:
     """The events of one connection (or, for UDP, of one client address), newest last.
 
@@ -117,20 +124,23 @@ class ConnectionRecord:
 
     def add(self, kind: str, side: str, size: int | None = None, data=None, detail=None) -> None:
         """Record one event now (safe from any thread); ``data`` is cut to its preview."""
-        event = Event(time.monotonic() - self._start, kind, side, size, None if data is None else data[:PREVIEW_BYTES], detail)
+        # A plain tuple here (an Event is built when read): this runs on every recv and send.
+        event = (_monotonic() - self._start, kind, side, size, None if data is None else data[:PREVIEW_BYTES], detail)
         key = (kind, side)
+        counts = self._counts
         with self._lock:
             self._events.append(event)
             self._seen += 1
             if size:
                 self._bytes[side] += size
-            self._counts[key] = self._counts.get(key, 0) + 1
+            counts[key] = counts.get(key, 0) + 1
 
     @property
     def events(self) -> list[Event]:
         """The kept events, oldest first."""
         with self._lock:
-            return list(self._events)
+            kept = list(self._events)
+        return [_make_event(event) for event in kept]
 
     @property
     def dropped_events(self) -> int:
@@ -153,7 +163,8 @@ class ConnectionRecord:
     def snapshot(self) -> tuple[list[Event], int, dict, dict]:
         """(events, dropped, bytes by side, counts) read together, under the lock."""
         with self._lock:
-            return list(self._events), self._seen - len(self._events), dict(self._bytes), dict(self._counts)
+            kept, dropped, sent, counts = list(self._events), self._seen - len(self._events), dict(self._bytes), dict(self._counts)
+        return [_make_event(event) for event in kept], dropped, sent, counts
 
     def __repr__(self) -> str:
         return f"<ConnectionRecord #{self.number} {self.transport} {self.peer}>"
