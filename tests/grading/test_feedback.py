@@ -105,3 +105,14 @@ def test_hidden_failure_shows_no_exchange(grading_run):
     part, text = feedback_cell_text(case, grading_run, "handle_echo_returns_byte_count")
     assert "A hidden test failed" in text
     assert "image/svg+xml" not in part and "The exchange (shown above)" not in text
+
+
+def test_websocket_failure_shows_the_exchange(grading_run):
+    """A client that collects one message too many fails a visible a6 test; its feedback draws the WebSocket exchange."""
+    case = next(case for case in MISTAKES if case.student == "a6-off-by-one")
+    part, text = feedback_cell_text(case, grading_run, "collect_messages_returns_first_messages")
+    (encoded,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', part)
+    svg = base64.b64decode(encoded).decode("utf-8")
+    assert svg.startswith("<svg") and "101 Switching Protocols" in svg
+    assert "The exchange (shown above): WebSocket handshake for / accepted (101); the server pushed" in text
+    assert text.count("AssertionError: got [") == 1

@@ -9,6 +9,7 @@ still restore them and give the reference solutions full marks.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import socket
@@ -33,8 +34,9 @@ from course_i18n import catalogs, layout  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 #: Languages whose exercises are released and graded (solutions/<lang>/ exists).
 GRADED = [lang for lang in EDITIONS if (ROOT / "solutions" / lang).is_dir()]
-#: Two known mistakes whose failing tests are hidden or visible, to check a wrong answer scores less.
-WRONG = [case for case in MISTAKES if case.student in ("a1-udp-is-tcp", "a8-little-endian")]
+#: Known mistakes whose failing tests are hidden or visible, to check a wrong answer scores less;
+#: a2-no-half-close also fails a visible test that draws the exchange.
+WRONG = [case for case in MISTAKES if case.student in ("a1-udp-is-tcp", "a8-little-endian", "a2-no-half-close")]
 
 #: Visible-test failures of the WRONG cases: (student, assignment, the English message of the assert, its fields' values).
 VISIBLE_FAILURES = [
@@ -129,7 +131,7 @@ def test_feedback_reads_in_the_language(graded):
     pages = {path.parent.parent.name: path.read_text(encoding="utf-8") for path in course.feedback_files()}
     assert set(pages) >= {case.student for case in WRONG}
     hidden_note = "A hidden test failed. Check the cases the instructions describe, not only the visible tests."
-    for case in WRONG:
+    for case in (case for case in WRONG if case.student in ("a1-udp-is-tcp", "a8-little-endian")):
         page = html.unescape(pages[case.student])
         intro = nbformat.read(ROOT / "solutions" / course.lang / case.assignment / f"{case.assignment}.ipynb", 4).cells[0].source
         assert intro.splitlines()[0].lstrip("# ") in page  # the translated title reached the feedback
@@ -168,3 +170,30 @@ def test_feedback_labels_are_in_the_language(graded):
         assert translated != label.strip("()"), f"no translation of {label!r} in locale/{course.lang}/helpers.po"
         assert translated in text, label
         assert label not in text, label
+
+
+def plural_translation(lang: str, singular: str) -> str:
+    """The plural form (the last one) of a helpers.po plural message in ``lang``."""
+    [entry] = [entry for entry in catalogs.load(layout.catalog_path(lang, layout.HELPERS_DOMAIN)) if entry.msgid == singular]
+    return entry.msgstr_plural[max(entry.msgstr_plural)]
+
+
+def test_feedback_draws_the_exchange_in_the_language(graded):
+    """A failed visible a2 test's feedback shows the exchange's diagram and note in the language, never in English."""
+    course, _scores = graded
+    [path] = [path for path in course.feedback_files() if path.parent.parent.name == "a2-no-half-close"]
+    page = path.read_text(encoding="utf-8")
+    part = page.split('<a name="echo_roundtrip_returns_every_byte"></a>', 1)[1].split('<a name="', 1)[0]
+    text = html.unescape(re.sub(r"<[^>]+>", "", part))
+    (encoded,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', part)
+    svg = html.unescape(re.sub(r"<[^>]+>", " ", base64.b64decode(encoded).decode("utf-8")))
+    note = helper_text(course.lang, "The exchange (shown above): {summary}").split("{summary}")[0]
+    summary = plural_translation(
+        course.lang,
+        "Your client sent {count} byte and never half-closed: the server kept waiting for more data "
+        "while your client waited for the end, until it gave up after {seconds:g} s.",
+    )
+    opening = summary.split("{seconds")[0].format(count=4)
+    assert note != "The exchange (shown above): " and note + opening in text
+    assert opening.split()[0] in svg
+    assert "never half-closed" not in svg and "never half-closed" not in text
