@@ -42,6 +42,11 @@ def explain(exc: BaseException) -> str:
         return _("Broken pipe: you sent data after the other side had closed the connection.")
     if isinstance(exc, ConnectionResetError):
         return _("Connection reset by the peer: the other side closed the connection abruptly.")
+    if isinstance(exc, ConnectionAbortedError):  # Windows' name for a send or receive on a connection already dead
+        return _(
+            "Connection aborted: your system dropped the connection, usually because the other side "
+            "had already closed it. Close this socket, and connect again if you still need to talk."
+        )
     if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
         return _(
             "Address already in use: another socket is bound to that port. "

@@ -92,3 +92,15 @@ def test_errors_read_in_the_chosen_language(lang, language_restored):
             socket.create_connection(closed_door.getsockname(), timeout=5).close()
     hint = helpers.explain(refused.value)
     assert hint and hint == translated[next(m for m in EXTRACTED if m.startswith("Connection refused:"))]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_dead_connection_error_has_its_own_hint(lang, language_restored):
+    """BrokenPipeError, ConnectionResetError and Windows' ConnectionAbortedError each get a distinct hint in the language."""
+    helpers.setup(lang=lang)
+    errors = [BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset"), ConnectionAbortedError(10053, "aborted")]
+    hints = [helpers.explain(error) for error in errors]
+    assert all(hints) and len(set(hints)) == 3, hints
+    if lang != "en":
+        helpers.setup(lang="en")
+        assert all(hint != helpers.explain(error) for hint, error in zip(hints, errors))
