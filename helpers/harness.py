@@ -34,8 +34,8 @@ from .errors import (
 )
 from .hints import explain
 from .messages import N_, _
-from .timeline import RAISED, RETURNED, SERVER, TIMEOUT, Timeline
-from .traced_socket import TracedClientSocket
+from .timeline import CLIENT, CONNECT, RAISED, RETURNED, SERVER, TIMEOUT, Timeline
+from .traced_socket import TracedClientSocket, TracedConnection
 
 __all__ = ["run_server", "ServerRun", "DEFAULT_DEADLINE"]
 
@@ -43,6 +43,10 @@ __all__ = ["run_server", "ServerRun", "DEFAULT_DEADLINE"]
 DEFAULT_DEADLINE = 5.0
 
 _MODES = ("listener", "connection")
+_STUDENTS = ("server", "client")
+#: With ``student="client"``, the test server waits this share of the default socket timeout per call
+#: (the student's client uses that default): the server gives up first, and records why.
+SERVER_PATIENCE = 2 / 3
 
 
 class ServerRun:
@@ -51,17 +55,26 @@ class ServerRun:
     Methods for the caller: ``connect()``, ``request()``, ``result()``, ``close()``, ``trace()``;
     attributes ``address``, ``deadline``, ``finished``, ``timeline`` (what our clients saw).
 
+    With ``student="client"`` the roles turn round: ``target`` is the test's own
+    server (``mode="connection"``), the student's code is the client, and the
+    timeline records the accepted connection from the server's side.
+
     Typical use::
 
         with helpers.run_server(handle_echo, mode="connection") as run:
             run.request(b"abc"); run.result()
     """
 
-    def __init__(self, target, args=(), *, mode="listener", deadline=DEFAULT_DEADLINE, host="127.0.0.1", backlog=64):
+    def __init__(self, target, args=(), *, mode="listener", deadline=DEFAULT_DEADLINE, host="127.0.0.1", backlog=64, student="server"):
         if not callable(target):
             raise TypeError(_("run_server() needs a function, not {value!r}.", value=target))
         if mode not in _MODES:
             raise ValueError(_("mode must be 'listener' or 'connection', not {value!r}.", value=mode))
+        if student not in _STUDENTS:
+            raise ValueError(_("student must be 'server' or 'client', not {value!r}.", value=student))
+        if student == "client" and mode != "connection":
+            raise ValueError(_("student='client' needs mode='connection': the harness records the connection it accepts."))
+        self.student = student
         check_host(host)
         self.target = target
         self.name = getattr(target, "__name__", repr(target))
@@ -84,10 +97,18 @@ class ServerRun:
     def _main(self, mode, args):
         try:
             if mode == "connection":
-                self._conn, _addr = self.listener.accept()
+                self._conn, peer = self.listener.accept()
                 self._conn.settimeout(self.deadline)
-                with self._conn:
-                    value = self.target(self._conn, *args)
+                conn = self._conn
+                if self.student == "client":  # the test's server: record what the student's client did to it
+                    default = socket.getdefaulttimeout()
+                    if default is not None:
+                        self._conn.settimeout(min(self.deadline, SERVER_PATIENCE * default))
+                    record = self.timeline.open(format_address(peer), "tcp")
+                    record.add(CONNECT, CLIENT)
+                    conn = TracedConnection(self._conn, record, me=SERVER)
+                with conn:
+                    value = self.target(conn, *args)
             else:
                 value = self.target(self.listener, *args)
             self._outcome = ("returned", value)
@@ -98,6 +119,8 @@ class ServerRun:
 
     def _record_end(self, kind, detail) -> None:
         # The function's end belongs to the newest connection (or to a record of its own if none came).
+        if self.student == "client":  # the test's own server function: its end is no news for the student
+            return
         record = self.timeline.latest() or self.timeline.open(None, "tcp")
         record.add(kind, SERVER, detail=detail)
 
@@ -216,9 +239,11 @@ class ServerRun:
         """
         from .trace import Trace
 
+        theirs = self.student == "client"
         return Trace.from_timeline(
             self.timeline, connection=connection, last=last, times=times,
-            server_label=N_("your server"), server_address=self.address, student=SERVER,
+            server_label=N_("test server") if theirs else N_("your server"), server_address=self.address,
+            student=CLIENT if theirs else SERVER,
         )
 
     def close(self) -> None:
@@ -245,7 +270,10 @@ class ServerRun:
         return f"<ServerRun {self.name}() on {format_address(self.address)} {state}>"
 
 
-def run_server(target, *args, mode: str = "listener", deadline: float = DEFAULT_DEADLINE, host: str = "127.0.0.1", backlog: int = 64) -> ServerRun:
+def run_server(
+    target, *args, mode: str = "listener", deadline: float = DEFAULT_DEADLINE, host: str = "127.0.0.1", backlog: int = 64,
+    student: str = "server",
+) -> ServerRun:
     """Start ``target(listener, *args)`` (or ``target(conn, *args)`` with ``mode="connection"``) in a thread.
 
     The harness binds ``host`` on port 0 and listens before the thread starts,
@@ -256,5 +284,10 @@ def run_server(target, *args, mode: str = "listener", deadline: float = DEFAULT_
         with helpers.run_server(handle_echo, mode="connection", deadline=5) as run:
             assert run.request(b"abc") == b"abc"
             assert run.result() == 3
+
+    ``student="client"`` when the test provides the server and the student the client::
+
+        with helpers.run_server(small_buffer_echo, mode="connection", student="client") as run:
+            echo_roundtrip(run.address, data)   # run.trace() shows it from the server's side
     """
-    return ServerRun(target, args, mode=mode, deadline=deadline, host=host, backlog=backlog)
+    return ServerRun(target, args, mode=mode, deadline=deadline, host=host, backlog=backlog, student=student)

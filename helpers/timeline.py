@@ -62,7 +62,7 @@ DATA = "data"                  # bytes (TCP) or a datagram (UDP) sent by ``side`
 FIN = "fin"                    # ``side`` half-closed: the other end's recv() returned b''
 RST = "rst"                    # ``side`` reset the connection (ConnectionResetError)
 CLOSE = "close"                # ``side`` closed (TCP), or sent a WebSocket close frame (detail: code)
-TIMEOUT = "timeout"            # ``side`` stopped waiting (detail: seconds)
+TIMEOUT = "timeout"            # ``side`` stopped waiting (detail: seconds; size: bytes a send could not pass on)
 LOST = "lost"                  # a datagram from ``side`` dropped by the seeded loss
 HANDSHAKE = "handshake"        # WebSocket opening handshake: HTTP upgrade request (detail: path)
 HANDSHAKE_OK = "handshake_ok"  # WebSocket opening handshake: the response (detail: status, 101)
@@ -131,7 +131,7 @@ class ConnectionRecord:
         with self._lock:
             self._events.append(event)
             self._seen += 1
-            if size:
+            if size and kind is not TIMEOUT:  # a timeout's size is what it could not send, not bytes moved
                 self._bytes[side] += size
             counts[key] = counts.get(key, 0) + 1
 

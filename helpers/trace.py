@@ -133,6 +133,8 @@ def event_label(event: Event, transport: str = "tcp") -> str:
     if kind == TIMEOUT:
         if event.detail is None:
             return _("timeout")
+        if event.size:  # a send that could not pass its bytes on
+            return _("timeout after {seconds:g} s while sending", seconds=event.detail)
         return _("timeout after {seconds:g} s", seconds=event.detail)
     if kind == LOST:
         return ngettext("lost: {count} byte {preview}", "lost: {count} bytes {preview}", event.size or 0, count=event.size, preview=preview(event))

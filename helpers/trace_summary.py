@@ -1,6 +1,7 @@
 """What a trace means, in one or two sentences a student understands.
 
-A small set of patterns, checked in order: for TCP a reset (RST), a timeout,
+A small set of patterns, checked in order: for TCP a client that sends without
+reading (the server's send times out: a deadlock), a reset (RST), a timeout,
 a clean end (FIN), a server that closed first, and a client that never
 half-closed (with a note on the client's lifeline when a failed test saw the
 student's client give up: ``helpers.failure_trace``); for UDP how many datagrams were lost and whether the client sent
@@ -50,6 +51,27 @@ def summarize(trace) -> str:
 def _tcp_student_client(view) -> str:
     """Our server recorded; the student wrote the client."""
     received, sent = view.bytes[CLIENT], view.bytes[SERVER]
+    stuck = _server_stuck_sending(view)
+    if stuck is not None:
+        # The server's own send timed out before the client half-closed: the client was not reading.
+        return ngettext(
+            "Your client sent {count} byte without reading the replies. They piled up unread until the "
+            "buffers were full; then neither side could send, and the server gave up after {seconds:g} s. "
+            "Read while you send: send from a thread, or call recv() between sends.",
+            "Your client sent {count} bytes without reading the replies. They piled up unread until the "
+            "buffers were full; then neither side could send, and the server gave up after {seconds:g} s. "
+            "Read while you send: send from a thread, or call recv() between sends.",
+            received, count=received, seconds=stuck.detail or 0,
+        )
+    waited = _server_waited(view)
+    if waited is not None:
+        return ngettext(
+            "Your client sent {count} byte and never half-closed: the server waited for more data "
+            "until it gave up after {seconds:g} s.",
+            "Your client sent {count} bytes and never half-closed: the server waited for more data "
+            "until it gave up after {seconds:g} s.",
+            received, count=received, seconds=waited.detail or 0,
+        )
     gave_up = _client_gave_up(view)
     if gave_up is not None:
         # The failed test saw the client's TimeoutError before any FIN of the client: it never half-closed.
@@ -85,6 +107,26 @@ def _tcp_student_client(view) -> str:
         "Your client sent {count} bytes and never half-closed; the server waited.",
         received, count=received,
     )
+
+
+def _server_stuck_sending(view):
+    """The server's TIMEOUT in a send (the event has a size), if the client had not half-closed before it."""
+    for event in view.events:
+        if event.side == CLIENT and event.kind == FIN:
+            return None
+        if event.side == SERVER and event.kind == TIMEOUT:
+            return event if event.size else None
+    return None
+
+
+def _server_waited(view):
+    """The server's TIMEOUT in a receive (no size), if the client had not half-closed before it."""
+    for event in view.events:
+        if event.side == CLIENT and event.kind == FIN:
+            return None
+        if event.side == SERVER and event.kind == TIMEOUT:
+            return None if event.size else event
+    return None
 
 
 def _client_gave_up(view):

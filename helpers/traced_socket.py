@@ -51,8 +51,9 @@ class _Recorder:
             self._ended = True
             self.record.add(RST, self.peer_side)
 
-    def _timed_out(self, seconds):
-        self.record.add(TIMEOUT, self.me, detail=None if seconds is None else round(seconds, 1))
+    def _timed_out(self, seconds, sending=None):
+        # ``sending``: the bytes of a send that timed out (the peer read nothing), kept as the event's size.
+        self.record.add(TIMEOUT, self.me, sending, detail=None if seconds is None else round(seconds, 1))
 
     def _note_close(self, detail=None):
         if not self._ended:
@@ -94,6 +95,9 @@ class TracedConnection(_Recorder):
         except (ConnectionResetError, BrokenPipeError):
             self._reset()
             raise
+        except TimeoutError:  # the peer reads nothing: its buffers, then ours, are full
+            self._timed_out(self.sock.gettimeout(), sending=len(data))
+            raise
         self.record.add(DATA, self.me, count, data)
         return count
 
@@ -105,6 +109,9 @@ class TracedConnection(_Recorder):
             self.sock.sendall(data, flags)
         except (ConnectionResetError, BrokenPipeError):
             self._reset()
+            raise
+        except TimeoutError:  # the peer reads nothing: its buffers, then ours, are full
+            self._timed_out(self.sock.gettimeout(), sending=len(data))
             raise
 
     def shutdown(self, how):
@@ -196,7 +203,7 @@ class TracedClientSocket(_Recorder, socket.socket):
             self._reset()
             raise
         except TimeoutError:
-            self._timed_out(self.gettimeout())
+            self._timed_out(self.gettimeout(), sending=len(data))
             raise
 
     def shutdown(self, how):

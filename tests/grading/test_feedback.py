@@ -116,3 +116,13 @@ def test_websocket_failure_shows_the_exchange(grading_run):
     assert svg.startswith("<svg") and "101 Switching Protocols" in svg
     assert "The exchange (shown above): WebSocket handshake for / accepted (101); the server pushed" in text
     assert text.count("AssertionError: got [") == 1
+
+
+def test_deadlock_failure_says_what_happened(grading_run):
+    """A client that sends 8 MB before reading fails the visible megabytes test; feedback names the deadlock, not only the reset."""
+    case = next(case for case in MISTAKES if case.student == "a2-send-then-read")
+    part, text = feedback_cell_text(case, grading_run, "echo_roundtrip_handles_megabytes")
+    (encoded,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', part)
+    svg = base64.b64decode(encoded).decode("utf-8")
+    assert "test server" in svg and "while sending" in svg
+    assert "without reading the replies" in text and "the server gave up after 2 s" in text  # 2/3 of the 3 s grading timeout

@@ -157,3 +157,72 @@ def test_without_a_source_it_says_what_is_missing():
     """Called with nothing to draw, it raises TypeError at once instead of silently showing nothing."""
     with pytest.raises(TypeError, match="server or run"):
         helpers.show_exchange_on_failure()
+
+
+def small_buffer_echo(conn):
+    """The a2 test's server: an echo with small socket buffers, so a client that never reads gets stuck."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32768)
+    while chunk := conn.recv(65536):
+        conn.sendall(chunk)
+
+
+def send_then_read_roundtrip(address, data):
+    """An echo client that sends everything before reading anything: a deadlock on megabytes."""
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_client_that_never_reads_is_explained_as_a_deadlock(capsys):
+    """A client sending 8 MB before reading: the note says both sides got stuck and the server gave up while sending."""
+    big = bytes(range(256)) * 32768
+    with helpers.run_server(small_buffer_echo, mode="connection", deadline=1, student="client") as run:
+        with pytest.raises(OSError) as caught:  # the server closed with unread data: a reset, or a broken pipe
+            with helpers.show_exchange_on_failure(run):
+                send_then_read_roundtrip(run.address, big)
+    (note,) = caught.value.__notes__
+    assert "without reading the replies" in note and "the server gave up after 1 s" in note
+    printed = capsys.readouterr().out
+    assert "test server" in printed and "timeout after 1 s while sending" in printed
+
+
+def test_client_that_never_half_closes_to_a_test_server_is_explained():
+    """A client that reads but never half-closes: the test server's receive times out, and the summary says so."""
+    with helpers.run_server(small_buffer_echo, mode="connection", deadline=0.5, student="client") as run:
+        with socket.create_connection(run.address, timeout=5) as sock:
+            sock.sendall(b"ping")
+            assert sock.recv(4) == b"ping"
+            assert sock.recv(4) == b""  # the server gave up waiting and closed
+    summary = run.trace().summary()
+    assert summary.startswith("Your client sent 4 bytes and never half-closed: the server waited for more data")
+    assert "while sending" not in run.trace().text()
+
+
+def test_student_client_needs_connection_mode():
+    """student='client' with the listener mode is refused: only an accepted connection can be recorded."""
+    with pytest.raises(ValueError, match="student='client' needs mode='connection'"):
+        helpers.run_server(small_buffer_echo, student="client")
+
+
+@pytest.fixture
+def default_timeout_09():
+    """The student's default socket timeout set to 0.9 s for one test, then put back."""
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(0.9)
+    yield
+    socket.setdefaulttimeout(old)
+
+
+def test_test_server_gives_up_before_the_students_client(default_timeout_09):
+    """With student='client' the test server waits 2/3 of the default socket timeout, so it gives up (and records it) first."""
+    with helpers.run_server(small_buffer_echo, mode="connection", deadline=8, student="client") as run:
+        with socket.create_connection(run.address, timeout=5) as sock:
+            sock.sendall(b"ping")
+            assert sock.recv(4) == b"ping"
+            assert sock.recv(4) == b""  # closed by the server after 0.6 s, long before the 8 s deadline
+    assert run.trace().summary().endswith("until it gave up after 0.6 s.")
