@@ -241,20 +241,58 @@ MISTAKES = [
             with smtplib.SMTP(*server_address) as client:
                 client.sendmail(sender, [recipient], body.encode("utf-8"))
         ''')}, frozenset({"send_email_delivers_message"})),
-    Case("a8-single-recv", "a8-framing", "recv_exactly() calls recv() once", {"recv_exactly": code('''
-        def recv_exactly(sock, n):
-            return sock.recv(n)
-        ''')}, frozenset({"recv_exactly_waits_for_all_bytes", "recv_exactly_reports_early_close", "recv_message_reads_one_frame"})),
-    Case("a8-little-endian", "a8-framing", "packs the length little-endian", {"framing": code('''
-        import struct
+    Case("a8-no-newline", "a8-framing", "send_line() sends the text without its newline", {"send_line": code(r"""
+        def send_line(sock, text):
+            if "\n" in text:
+                raise ValueError("a line cannot contain a newline")
+            sock.sendall(text.encode("utf-8"))
+        """)}, frozenset({"send_line_sends_whole_line"})),
+    Case("a8-send-not-sendall", "a8-framing", "send_line() calls send(), which may send only part", {"send_line": code(r"""
+        def send_line(sock, text):
+            if "\n" in text:
+                raise ValueError("a line cannot contain a newline")
+            sock.send(text.encode("utf-8") + b"\n")
+        """)}, frozenset({"send_line_sends_whole_line"})),
+    Case("a8-drops-leftover", "a8-framing", "read_line() throws away the bytes after the first newline", {"line_reader": code(r"""
+        class LineReader:
+            def __init__(self, sock, limit=65536):
+                self.sock = sock
+                self.limit = limit
 
-        def send_message(sock, payload):
-            sock.sendall(struct.pack("<I", len(payload)) + payload)
+            def read_line(self):
+                data = b""
+                while b"\n" not in data:
+                    if len(data) > self.limit:
+                        raise ValueError("line too long")
+                    chunk = self.sock.recv(65536)
+                    if not chunk:
+                        if data:
+                            raise ConnectionError("closed in the middle of a line")
+                        return None
+                    data += chunk
+                line = data.split(b"\n", 1)[0]
+                if len(line) > self.limit:
+                    raise ValueError("line too long")
+                return line.decode("utf-8")
+        """)}, frozenset({"read_line_keeps_leftover_bytes"})),
+    Case("a8-no-limit", "a8-framing", "read_line() never checks the size limit", {"line_reader": code(r"""
+        class LineReader:
+            def __init__(self, sock, limit=65536):
+                self.sock = sock
+                self.limit = limit
+                self.buffer = b""
 
-        def recv_message(sock):
-            (length,) = struct.unpack("<I", recv_exactly(sock, 4))
-            return recv_exactly(sock, length)
-        ''')}, frozenset({"send_message_writes_length_prefix", "recv_message_reads_one_frame"})),
+            def read_line(self):
+                while b"\n" not in self.buffer:
+                    chunk = self.sock.recv(65536)
+                    if not chunk:
+                        if self.buffer:
+                            raise ConnectionError("closed in the middle of a line")
+                        return None
+                    self.buffer += chunk
+                line, self.buffer = self.buffer.split(b"\n", 1)
+                return line.decode("utf-8")
+        """)}, frozenset({"read_line_rejects_bad_lines"})),
 ]
 
 

@@ -36,12 +36,12 @@ ROOT = Path(__file__).resolve().parents[2]
 GRADED = [lang for lang in EDITIONS if (ROOT / "solutions" / lang).is_dir()]
 #: Known mistakes whose failing tests are hidden or visible, to check a wrong answer scores less;
 #: a2-no-half-close also fails a visible test that draws the exchange.
-WRONG = [case for case in MISTAKES if case.student in ("a1-udp-is-tcp", "a8-little-endian", "a2-no-half-close")]
+WRONG = [case for case in MISTAKES if case.student in ("a1-udp-is-tcp", "a8-no-newline", "a2-no-half-close")]
 
 #: Visible-test failures of the WRONG cases: (student, assignment, the English message of the assert, its fields' values).
 VISIBLE_FAILURES = [
     ("a1-udp-is-tcp", "a1-sockets", "expected type SOCK_DGRAM, got {udp.type!r}", {"{udp.type!r}": repr(socket.SOCK_STREAM)}),
-    ("a8-little-endian", "a8-framing", "the bytes on the wire were {raw!r}", {"{raw!r}": repr(b"\x05\x00\x00\x00hello")}),
+    ("a8-no-newline", "a8-framing", "the bytes on the wire were {raw!r}", {"{raw!r}": repr(b"hello")}),
 ]
 
 
@@ -131,7 +131,7 @@ def test_feedback_reads_in_the_language(graded):
     pages = {path.parent.parent.name: path.read_text(encoding="utf-8") for path in course.feedback_files()}
     assert set(pages) >= {case.student for case in WRONG}
     hidden_note = "A hidden test failed. Check the cases the instructions describe, not only the visible tests."
-    for case in (case for case in WRONG if case.student in ("a1-udp-is-tcp", "a8-little-endian")):
+    for case in (case for case in WRONG if case.student in ("a1-udp-is-tcp", "a8-no-newline")):
         page = html.unescape(pages[case.student])
         intro = nbformat.read(ROOT / "solutions" / course.lang / case.assignment / f"{case.assignment}.ipynb", 4).cells[0].source
         assert intro.splitlines()[0].lstrip("# ") in page  # the translated title reached the feedback
