@@ -10,7 +10,11 @@ What it does, in order:
    settings of your other JupyterLab projects stay as they are;
 3. starts JupyterLab from the course folder (nbgrader's formgrader finds
    ``nbgrader_config.py`` there) on 127.0.0.1, a free port and JupyterLab's
-   own random token, and opens the lesson in your browser.
+   own random token, and opens the lesson in your browser. On Linux and macOS
+   its kernels use ZMQ's IPC transport: their sockets are files in a private
+   folder, so no kernel ever races another program for a TCP port (on a busy
+   host that race makes a kernel start fail now and then), and no other user
+   can reach them. Windows keeps TCP.
 
 The course's JupyterLab settings and workspaces live in
 ``<venv>/share/socket-course/`` (or, outside a virtual environment, in
@@ -30,8 +34,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import subprocess
 import sys
+import tempfile
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -45,6 +51,10 @@ UI_LOCALES = {"en": "en", "es": "es_ES", "fr": "fr_FR", "id": "id_ID", "zh-TW": 
 TRANSLATION_SETTINGS = Path("@jupyterlab", "translation-extension", "plugin.jupyterlab-settings")
 #: The course's JupyterLab settings, as an overrides.json (Binder installs the same file, see binder/postBuild).
 COURSE_SETTINGS = ROOT / "binder" / "overrides.json"
+#: Longest path a Unix socket may have (sun_path less its final NUL): Linux 108, macOS 104 bytes.
+SOCKET_PATH_LIMIT = {"darwin": 103}.get(sys.platform, 107)
+#: The longest IPC socket path a kernel makes in its folder: kernel-<uuid>-ipc-<port number>.
+LONGEST_KERNEL_SOCKET = "kernel-00000000-0000-0000-0000-000000000000-ipc-99"
 
 
 def say(message: str) -> None:
@@ -148,6 +158,51 @@ def preset_setting(path: Path, new_values: dict) -> Path:
     return path
 
 
+def is_private_folder(path: Path) -> bool:
+    """True if ``path`` is a folder of this user that nobody else may enter (mode 0700 or stricter)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def kernel_transport_options(platform: str = sys.platform) -> list[str]:
+    """JupyterLab options that put kernels on ZMQ's IPC transport (none on Windows, which keeps TCP).
+
+    Typical use::
+
+        kernel_transport_options()          # ['--KernelManager.transport=ipc'] on Linux
+        kernel_transport_options("win32")   # []
+    """
+    return [] if platform == "win32" else ["--KernelManager.transport=ipc"]
+
+
+def kernel_runtime_dir(platform: str = sys.platform, runtime_dir: Path | None = None) -> Path | None:
+    """A fresh private runtime folder for JupyterLab, or None when Jupyter's own one will do.
+
+    A kernel's IPC sockets sit next to its connection file, in the server's
+    runtime folder (``JUPYTER_RUNTIME_DIR``). When that folder is not private,
+    or its paths would be too long for a Unix socket, JupyterLab gets a new
+    folder in the temporary folder instead (mode 0700, a short path).
+
+    Typical use::
+
+        env["JUPYTER_RUNTIME_DIR"] = str(kernel_runtime_dir() or jupyter_runtime_dir())
+    """
+    if not kernel_transport_options(platform):
+        return None
+    if runtime_dir is None:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        runtime_dir = Path(jupyter_runtime_dir())
+    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    too_long = len(os.fsencode(runtime_dir / LONGEST_KERNEL_SOCKET)) > SOCKET_PATH_LIMIT
+    if too_long or not is_private_folder(runtime_dir):
+        return Path(tempfile.mkdtemp(prefix="course-kernels-"))
+    return None
+
+
 def jupyterlab_command(lesson: Path, state_dir: Path, open_browser: bool, extra: list[str], root: Path = ROOT) -> list[str]:
     """``python -m jupyterlab ...`` for this course (the lesson opens first; settings stay in ``state_dir``)."""
     relative = lesson.relative_to(root).as_posix()
@@ -164,11 +219,11 @@ def jupyterlab_command(lesson: Path, state_dir: Path, open_browser: bool, extra:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers often run as root; JupyterLab refuses otherwise
-    return command + extra
+    return command + kernel_transport_options() + extra
 
 
 def jupyterlab_environment() -> dict:
-    """The environment for JupyterLab: this Python's scripts first on PATH.
+    """The environment for JupyterLab: this Python's scripts first on PATH, a private runtime folder.
 
     nbgrader's formgrader runs ``alembic`` by name when it creates its
     database, and kernels started from the course should find the course's
@@ -176,6 +231,9 @@ def jupyterlab_environment() -> dict:
     """
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    private = kernel_runtime_dir()  # the kernels' IPC sockets need a private folder with short paths
+    if private is not None:
+        env["JUPYTER_RUNTIME_DIR"] = str(private)
     return env
 
 

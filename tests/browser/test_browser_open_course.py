@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
+import shutil
+import stat
 import sys
+import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -44,6 +48,10 @@ class CourseLauncher(LabServer):
     def environment(self) -> dict:
         env = super().environment()
         del env["JUPYTER_TOKEN"]  # the launcher relies on JupyterLab's random token
+        # A private runtime folder with a short path, as Jupyter's own (~/.local/share/jupyter/runtime):
+        # the kernels' IPC sockets live there, and a socket path has at most 107 bytes.
+        self.runtime = Path(tempfile.mkdtemp(prefix="rt-"))
+        env["JUPYTER_RUNTIME_DIR"] = str(self.runtime)
         self.home.mkdir(exist_ok=True)
         env["HOME"] = str(self.home)
         return env
@@ -55,6 +63,14 @@ class CourseLauncher(LabServer):
             "--", "--ServerApp.log_level=DEBUG",  # the readiness signal LabServer waits for
             "--LabApp.expose_app_in_browser=True",  # lets the test see the lesson's kernel
         ]
+
+    def server_info(self) -> dict:
+        """``jpserver-<pid>.json`` from the launcher's runtime folder."""
+        return json.loads((self.runtime / f"jpserver-{self.process.pid}.json").read_text(encoding="utf-8"))
+
+    def stop(self, timeout: float = 20.0) -> None:
+        super().stop(timeout)
+        shutil.rmtree(self.runtime, ignore_errors=True)
 
     def start(self, timeout: float = 90.0):
         super().start(timeout)
@@ -165,3 +181,54 @@ def test_jupyterlab_command_binds_loopback_on_a_free_port_and_opens_the_lesson(t
     assert f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}" in command
     assert command[-1] == "--debug"
     assert not any(re.search(r"token=|--port=[1-9]", part) for part in command)
+
+
+def test_kernels_of_the_course_use_ipc_sockets_in_a_private_folder(launch):
+    """On Linux the launcher's kernels talk over ZMQ IPC: socket files in the private runtime folder, and code runs."""
+    from jupyter_client import BlockingKernelClient
+
+    launcher = launch("en")
+    kernel = launcher.api("POST", "api/kernels", {"name": "python3"})
+    runtime = launcher.runtime
+    info = json.loads((runtime / f"kernel-{kernel['id']}.json").read_text(encoding="utf-8"))
+    assert info["transport"] == "ipc" and Path(info["ip"]).parent == runtime
+    assert runtime.stat().st_mode & 0o777 == 0o700  # Jupyter also sets the sticky bit
+    client = BlockingKernelClient()
+    client.load_connection_info(info)
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        printed = []
+        reply = client.execute_interactive(
+            "print(6 * 7)", timeout=30,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+        )
+    finally:
+        client.stop_channels()
+    assert reply["content"]["status"] == "ok" and "".join(printed) == "42\n"
+    for channel in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+        assert stat.S_ISSOCK(os.stat(f"{info['ip']}-{info[channel]}").st_mode), channel
+    launcher.api("DELETE", f"api/kernels/{kernel['id']}")
+
+
+def test_kernel_runtime_dir_falls_back_to_a_private_folder(tmp_path):
+    """A runtime folder others may enter, or one too deep for a socket path, gives a fresh 0700 folder; Windows keeps TCP."""
+    import tempfile
+
+    launcher = load_launcher()
+    assert launcher.kernel_transport_options("win32") == [] and launcher.kernel_runtime_dir("win32", tmp_path) is None
+    assert launcher.kernel_transport_options("linux") == ["--KernelManager.transport=ipc"]
+    with tempfile.TemporaryDirectory(prefix="rt-") as short:  # mode 0700 and a short path: kept as it is
+        assert launcher.kernel_runtime_dir("linux", Path(short)) is None
+        shared = Path(short) / "shared"
+        shared.mkdir()
+        shared.chmod(0o755)
+        deep = Path(short) / ("d" * 60) / ("e" * 60)
+        deep.mkdir(mode=0o700, parents=True)
+        deep.chmod(0o700)
+        for folder in (shared, deep):
+            fallback = launcher.kernel_runtime_dir("linux", folder)
+            assert fallback is not None and fallback != folder
+            assert stat.S_IMODE(fallback.stat().st_mode) == 0o700
+            assert len(str(fallback / launcher.LONGEST_KERNEL_SOCKET)) <= launcher.SOCKET_PATH_LIMIT
+            fallback.rmdir()
