@@ -241,6 +241,58 @@ MISTAKES = [
             with smtplib.SMTP(*server_address) as client:
                 client.sendmail(sender, [recipient], body.encode("utf-8"))
         ''')}, frozenset({"send_email_delivers_message"})),
+    Case("a9-one-at-a-time", "a9-many-clients", "serves one client to the end before accepting the next", {"serve_clients": code("""
+        def serve_clients(listener, count):
+            total = 0
+            for _ in range(count):
+                conn, _address = listener.accept()
+                with conn:
+                    while data := conn.recv(65536):
+                        conn.sendall(data)
+                        total += len(data)
+            return total
+        """)}, frozenset({"serve_clients_answers_everyone_at_once"})),
+    Case("a9-returns-early", "a9-many-clients", "returns once it has accepted everyone, without waiting for its threads", {"serve_clients": code("""
+        import threading
+
+        def serve_clients(listener, count):
+            totals = []
+
+            def echo(conn):
+                echoed = 0
+                with conn:
+                    while data := conn.recv(65536):
+                        conn.sendall(data)
+                        echoed += len(data)
+                totals.append(echoed)
+
+            for _ in range(count):
+                conn, _address = listener.accept()
+                threading.Thread(target=echo, args=(conn,), daemon=True).start()
+            return sum(totals)
+        """)}, frozenset({"serve_clients_returns_bytes_echoed"})),
+    Case("a9-single-recv", "a9-many-clients", "each thread echoes one recv() and closes", {"serve_clients": code("""
+        import threading
+
+        def serve_clients(listener, count):
+            totals = []
+
+            def echo(conn):
+                with conn:
+                    data = conn.recv(1024)
+                    conn.sendall(data)
+                totals.append(len(data))
+
+            workers = []
+            for _ in range(count):
+                conn, _address = listener.accept()
+                worker = threading.Thread(target=echo, args=(conn,), daemon=True)
+                worker.start()
+                workers.append(worker)
+            for worker in workers:
+                worker.join()
+            return sum(totals)
+        """)}, frozenset({"serve_clients_echoes_every_byte"})),
     Case("a8-no-newline", "a8-framing", "send_line() sends the text without its newline", {"send_line": code(r"""
         def send_line(sock, text):
             if "\n" in text:
