@@ -28,8 +28,10 @@ import queue
 import re
 import secrets
 import signal
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -86,13 +88,16 @@ class LabServer:
         self.announced_url: str | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._reader: threading.Thread | None = None
+        # Private (0700) and short, like Jupyter's own runtime folder: kernels started over ZMQ IPC
+        # put their socket files there, and a socket path has at most 107 bytes.
+        self.runtime = Path(tempfile.mkdtemp(prefix="rt-"))
 
     # -- life cycle ------------------------------------------------------
     def environment(self) -> dict:
         """The environment of the server: isolated Jupyter folders and the token."""
         dirs = {
             "JUPYTER_CONFIG_DIR": self.state / "config",
-            "JUPYTER_RUNTIME_DIR": self.state / "runtime",
+            "JUPYTER_RUNTIME_DIR": self.runtime,
             "JUPYTERLAB_SETTINGS_DIR": self.state / "user-settings",
             "JUPYTERLAB_WORKSPACES_DIR": self.state / "workspaces",
         }
@@ -186,12 +191,13 @@ class LabServer:
 
     def server_info(self) -> dict:
         """The content of ``jpserver-<pid>.json`` (port, base_url, root_dir ...)."""
-        path = self.state / "runtime" / f"jpserver-{self.process.pid}.json"
+        path = self.runtime / f"jpserver-{self.process.pid}.json"
         return json.loads(path.read_text(encoding="utf-8"))
 
     def stop(self, timeout: float = 20.0) -> None:
         """Ask JupyterLab to stop (SIGTERM shuts kernels down), kill it if it does not; idempotent."""
         if self.process is None or self.process.poll() is not None:
+            shutil.rmtree(self.runtime, ignore_errors=True)
             return
         if self.port is not None:
             try:
@@ -207,6 +213,7 @@ class LabServer:
             self.process.wait(timeout)
         if self._reader is not None:
             self._reader.join(timeout)
+        shutil.rmtree(self.runtime, ignore_errors=True)
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of the server log, for failure messages."""

@@ -11,10 +11,8 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import stat
 import sys
-import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -48,10 +46,6 @@ class CourseLauncher(LabServer):
     def environment(self) -> dict:
         env = super().environment()
         del env["JUPYTER_TOKEN"]  # the launcher relies on JupyterLab's random token
-        # A private runtime folder with a short path, as Jupyter's own (~/.local/share/jupyter/runtime):
-        # the kernels' IPC sockets live there, and a socket path has at most 107 bytes.
-        self.runtime = Path(tempfile.mkdtemp(prefix="rt-"))
-        env["JUPYTER_RUNTIME_DIR"] = str(self.runtime)
         self.home.mkdir(exist_ok=True)
         env["HOME"] = str(self.home)
         return env
@@ -63,14 +57,6 @@ class CourseLauncher(LabServer):
             "--", "--ServerApp.log_level=DEBUG",  # the readiness signal LabServer waits for
             "--LabApp.expose_app_in_browser=True",  # lets the test see the lesson's kernel
         ]
-
-    def server_info(self) -> dict:
-        """``jpserver-<pid>.json`` from the launcher's runtime folder."""
-        return json.loads((self.runtime / f"jpserver-{self.process.pid}.json").read_text(encoding="utf-8"))
-
-    def stop(self, timeout: float = 20.0) -> None:
-        super().stop(timeout)
-        shutil.rmtree(self.runtime, ignore_errors=True)
 
     def start(self, timeout: float = 90.0):
         super().start(timeout)
