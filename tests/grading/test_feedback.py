@@ -126,3 +126,14 @@ def test_deadlock_failure_says_what_happened(grading_run):
     svg = base64.b64decode(encoded).decode("utf-8")
     assert "test server" in svg and "while sending" in svg
     assert "without reading the replies" in text and "the server gave up after 2 s" in text  # 2/3 of the 3 s grading timeout
+
+
+def test_sequential_server_failure_shows_the_waiting_client(grading_run):
+    """A server that serves one client at a time fails a9's visible test; feedback draws the client that waited in vain."""
+    case = next(case for case in MISTAKES if case.student == "a9-one-at-a-time")
+    part, text = feedback_cell_text(case, grading_run, "serve_clients_answers_everyone_at_once")
+    (encoded,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', part)
+    svg = base64.b64decode(encoded).decode("utf-8")
+    assert "your server" in svg and "timeout after 2 s" in svg
+    assert "then waited 2 s: your server sent nothing back" in text
+    assert "is your server busy with one client at a time?" in text
