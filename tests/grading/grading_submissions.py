@@ -84,6 +84,57 @@ MISTAKES = [
         def describe_socket(sock):
             return (str(sock.family), str(sock.type))
         ''')}, frozenset({"describe_socket_names_family_and_type"})),
+    Case("a10-catch-all", "a10-errors", "one `except OSError` for everything: every failure is called refused", {"request": code("""
+        import socket
+
+        def request(address, payload, timeout=2.0):
+            try:
+                with socket.create_connection(address, timeout=timeout) as sock:
+                    sock.sendall(payload)
+                    sock.shutdown(socket.SHUT_WR)
+                    chunks = []
+                    while chunk := sock.recv(65536):
+                        chunks.append(chunk)
+                    return "ok", b"".join(chunks)
+            except OSError:
+                return "refused", b""
+        """)}, frozenset({"request_reports_refused_and_timeout", "request_reports_reset"})),
+    Case("a10-no-timeout", "a10-errors", "ignores its timeout argument", {"request": code("""
+        import socket
+
+        def request(address, payload, timeout=2.0):
+            try:
+                with socket.create_connection(address) as sock:
+                    sock.sendall(payload)
+                    sock.shutdown(socket.SHUT_WR)
+                    chunks = []
+                    while chunk := sock.recv(65536):
+                        chunks.append(chunk)
+                    return "ok", b"".join(chunks)
+            except ConnectionRefusedError:
+                return "refused", b""
+            except TimeoutError:
+                return "timeout", b""
+            except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+                return "reset", b""
+        """)}, frozenset({"request_reports_refused_and_timeout"})),
+    Case("a10-reset-as-timeout", "a10-errors", "reports a reset as a timeout", {"request": code("""
+        import socket
+
+        def request(address, payload, timeout=2.0):
+            try:
+                with socket.create_connection(address, timeout=timeout) as sock:
+                    sock.sendall(payload)
+                    sock.shutdown(socket.SHUT_WR)
+                    chunks = []
+                    while chunk := sock.recv(65536):
+                        chunks.append(chunk)
+                    return "ok", b"".join(chunks)
+            except ConnectionRefusedError:
+                return "refused", b""
+            except (TimeoutError, ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+                return "timeout", b""
+        """)}, frozenset({"request_reports_reset"})),
     Case("a2-single-recv", "a2-tcp-client", "a single recv(1024) instead of reading until EOF", {
         "fetch_greeting": code('''
         import socket
