@@ -135,6 +135,48 @@ MISTAKES = [
             except (TimeoutError, ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
                 return "timeout", b""
         """)}, frozenset({"request_reports_reset"})),
+    Case("a11-timeout-escapes", "a11-pinger", "lets the TimeoutError of a lost ping escape", {"ping": code("""
+        import socket
+        import time
+
+        def ping(address, count, timeout=0.2):
+            times = []
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(timeout)
+                for number in range(1, count + 1):
+                    message = f"ping {number}".encode()
+                    began = time.perf_counter()
+                    sock.sendto(message, address)
+                    while True:
+                        reply, _sender = sock.recvfrom(2048)
+                        if reply == message:
+                            times.append((time.perf_counter() - began) * 1000)
+                            break
+            received = len(times)
+            return {"sent": count, "received": received, "loss": (count - received) / count,
+                    "min": min(times), "avg": sum(times) / received, "max": max(times)}
+        """)}, frozenset({"ping_counts_lost_pings", "ping_ignores_stray_replies"})),
+    Case("a11-any-reply", "a11-pinger", "takes any datagram for the reply", {"ping": code("""
+        import socket
+        import time
+
+        def ping(address, count, timeout=0.2):
+            times = []
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(timeout)
+                for number in range(1, count + 1):
+                    began = time.perf_counter()
+                    sock.sendto(f"ping {number}".encode(), address)
+                    try:
+                        sock.recvfrom(2048)
+                    except TimeoutError:
+                        continue
+                    times.append((time.perf_counter() - began) * 1000)
+            received = len(times)
+            return {"sent": count, "received": received, "loss": (count - received) / count,
+                    "min": min(times) if times else None, "avg": sum(times) / received if times else None,
+                    "max": max(times) if times else None}
+        """)}, frozenset({"ping_ignores_stray_replies"})),
     Case("a2-single-recv", "a2-tcp-client", "a single recv(1024) instead of reading until EOF", {
         "fetch_greeting": code('''
         import socket
