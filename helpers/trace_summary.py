@@ -51,8 +51,8 @@ def summarize(trace) -> str:
 def _tcp_student_client(view) -> str:
     """Our server recorded; the student wrote the client."""
     received, sent = view.bytes[CLIENT], view.bytes[SERVER]
-    stuck = _server_stuck_sending(view)
-    if stuck is not None:
+    server_gave_up = _timeout_before_client_fin(view, SERVER)
+    if server_gave_up is not None and server_gave_up.size:
         # The server's own send timed out before the client half-closed: the client was not reading.
         return ngettext(
             "Your client sent {count} byte without reading the replies. They piled up unread until the "
@@ -61,18 +61,17 @@ def _tcp_student_client(view) -> str:
             "Your client sent {count} bytes without reading the replies. They piled up unread until the "
             "buffers were full; then neither side could send, and the server gave up after {seconds:g} s. "
             "Read while you send: send from a thread, or call recv() between sends.",
-            received, count=received, seconds=stuck.detail or 0,
+            received, count=received, seconds=server_gave_up.detail or 0,
         )
-    waited = _server_waited(view)
-    if waited is not None:
+    if server_gave_up is not None:  # a receive timed out: the server was still waiting for data
         return ngettext(
             "Your client sent {count} byte and never half-closed: the server waited for more data "
             "until it gave up after {seconds:g} s.",
             "Your client sent {count} bytes and never half-closed: the server waited for more data "
             "until it gave up after {seconds:g} s.",
-            received, count=received, seconds=waited.detail or 0,
+            received, count=received, seconds=server_gave_up.detail or 0,
         )
-    gave_up = _client_gave_up(view)
+    gave_up = _timeout_before_client_fin(view, CLIENT)
     if gave_up is not None:
         # The failed test saw the client's TimeoutError before any FIN of the client: it never half-closed.
         return ngettext(
@@ -109,34 +108,16 @@ def _tcp_student_client(view) -> str:
     )
 
 
-def _server_stuck_sending(view):
-    """The server's TIMEOUT in a send (the event has a size), if the client had not half-closed before it."""
+def _timeout_before_client_fin(view, side):
+    """The first TIMEOUT of ``side`` if the client had not half-closed before it, else None.
+
+    The server's: its size tells a send that timed out (the client was not reading) from a receive.
+    The client's: the note a failed test's TimeoutError puts on its lifeline.
+    """
     for event in view.events:
         if event.side == CLIENT and event.kind == FIN:
             return None
-        if event.side == SERVER and event.kind == TIMEOUT:
-            return event if event.size else None
-    return None
-
-
-def _server_waited(view):
-    """The server's TIMEOUT in a receive (no size), if the client had not half-closed before it."""
-    for event in view.events:
-        if event.side == CLIENT and event.kind == FIN:
-            return None
-        if event.side == SERVER and event.kind == TIMEOUT:
-            return None if event.size else event
-    return None
-
-
-def _client_gave_up(view):
-    """The client's TIMEOUT note (a failed test's TimeoutError), if no FIN of the client came before it."""
-    for event in view.events:
-        if event.side != CLIENT:
-            continue
-        if event.kind == FIN:
-            return None
-        if event.kind == TIMEOUT:
+        if event.side == side and event.kind == TIMEOUT:
             return event
     return None
 

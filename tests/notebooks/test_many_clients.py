@@ -26,6 +26,7 @@ SELECTORS_CELL = "mc-14"
 CHECKS = '''
 import socket
 import threading
+import time
 
 def echo_of(address, payload, pause=0.0):
     """Send payload from a thread while reading; a slow reader (pause after the first chunk) fills the server's buffers."""
@@ -41,8 +42,6 @@ def echo_of(address, payload, pause=0.0):
             chunks.append(chunk)
         sender.join(10)
         return b"".join(chunks)
-
-import time
 
 big = bytes(range(256)) * 65536   # 16 MB: far more than the socket buffers hold
 with ServerThread(serve_with_selectors) as server:
