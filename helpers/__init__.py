@@ -54,6 +54,11 @@ __all__ = [
     "utc_timestamp",
     "smtp_server",
     "ftp_server",
+    "tls_echo_server",
+    "https_server",
+    "course_ca_file",
+    "wire_tap",
+    "client_context",
     "stop_all",
     "running_servers",
     "BackgroundServer",
@@ -83,7 +88,9 @@ __all__ = [
 _LAZY = {
     "Quiz": "quiz", "SocketStepper": "stepper", "EchoWidget": "echo_widget",
     "ftp_server": "protocols", "smtp_server": "protocols",
-    "utc_timestamp": "ws", "ws_echo_server": "ws", "ws_random_server": "ws", "ws_time_server": "ws",
+    "utc_timestamp": "ws",
+    "tls_echo_server": "tls", "https_server": "tls", "course_ca_file": "tls", "client_context": "tls",
+    "wire_tap": "tap", "ws_echo_server": "ws", "ws_random_server": "ws", "ws_time_server": "ws",
 }
 
 

@@ -70,7 +70,9 @@ class SMTPServer(BackgroundServer):
 
     kind = N_("SMTP server")
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, starttls: bool = False, **kwargs):
+        #: True: the server offers STARTTLS (course certificate) and refuses mail before it.
+        self.starttls = bool(starttls)
         #: Received messages as ``email.message.EmailMessage`` objects, oldest first.
         self.messages: list = []
         #: The SMTP envelopes ``(sender, recipients)``, one per message.
@@ -90,8 +92,15 @@ class SMTPServer(BackgroundServer):
         self._stop_requested = asyncio.Event()
         return self._listener.getsockname()
 
+    def _protocol(self):
+        if not self.starttls:
+            return SMTP(self, hostname="localhost")
+        from .tls import server_context  # trustme loads only for a STARTTLS server
+
+        return SMTP(self, hostname="localhost", tls_context=server_context(), require_starttls=True)
+
     async def _main(self):
-        server = await self._loop.create_server(lambda: SMTP(self, hostname="localhost"), sock=self._listener)
+        server = await self._loop.create_server(self._protocol, sock=self._listener)
         try:
             await self._stop_requested.wait()
         finally:
@@ -170,8 +179,11 @@ class FTPServer(BackgroundServer):
         self._server.close_all()
 
 
-def smtp_server(**kwargs) -> SMTPServer:
+def smtp_server(*, starttls: bool = False, **kwargs) -> SMTPServer:
     """Start an SMTP server on loopback; received mail lands in ``srv.messages``.
+
+    With ``starttls=True`` it offers STARTTLS with the course certificate
+    (``helpers.course_ca_file()``) and refuses mail until the client has started TLS.
 
     Typical use::
 
@@ -180,7 +192,7 @@ def smtp_server(**kwargs) -> SMTPServer:
             client.send_message(msg)
         srv.messages[-1]["Subject"]
     """
-    return SMTPServer(**kwargs)
+    return SMTPServer(starttls=starttls, **kwargs)
 
 
 def ftp_server(root=".", user: str = "student", password: str = "sockets", writable: bool = True, **kwargs) -> FTPServer:

@@ -56,8 +56,16 @@ class WebSocketServer(BackgroundServer):
     kind = N_("WebSocket server")
     scheme = "ws"
 
-    def __init__(self, handler, **kwargs):
+    def __init__(self, handler, *, certificate: str | None = None, **kwargs):
         self._handler = handler
+        #: None for ws://; one of helpers.tls.CERTIFICATES for wss:// with that certificate.
+        self.certificate = certificate
+        self._ssl = None
+        if certificate is not None:
+            from .tls import server_context  # trustme loads only for a wss:// server
+
+            self._ssl = server_context(certificate)
+            self.scheme = "wss"
         super().__init__(**kwargs)
 
     def _wrapped_handler(self, websocket):
@@ -82,7 +90,8 @@ class WebSocketServer(BackgroundServer):
 
     def _open(self, host, port):
         self._server = serve(
-            self._wrapped_handler, host, port, compression=None, max_size=2**24, logger=_quiet_logger
+            self._wrapped_handler, host, port, compression=None, max_size=2**24, logger=_quiet_logger,
+            ssl=self._ssl,
         )
         return self._server.socket.getsockname()
 
@@ -172,6 +181,8 @@ def _check_interval(interval) -> float:
 
 def ws_echo_server(**kwargs) -> WebSocketServer:
     """Start a WebSocket server that sends every message back unchanged.
+
+    ``certificate="good"`` (or another of ``helpers.tls.CERTIFICATES``) serves ``wss://``.
 
     Typical use::
 

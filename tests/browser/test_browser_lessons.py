@@ -141,6 +141,15 @@ def check_websocket_page(page: Page, lab, lesson: Path) -> None:
     save_view(page, lesson.stem + "-proxied-page", index)
 
 
+def check_tls_lesson(page: Page, lab, lesson: Path) -> None:
+    """Lesson 11 in the browser: the three refusals show their codes and the self-check passes."""
+    refusals = widget_cell(page, stored_cell_containing(lesson, "for kind in (\"unknown-authority\""))
+    for code in ("code 20", "code 62", "code 10"):
+        expect(refusals.locator(".jp-OutputArea-output")).to_contain_text(code)
+    check = widget_cell(page, stored_cell_containing(lesson, "assert refusals =="))
+    expect(check.locator(".jp-OutputArea-output")).to_contain_text("All checks passed.")
+
+
 #: An ISO-8601 timestamp at UTC, as helpers.ws_time_server pushes it.
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 
@@ -161,4 +170,5 @@ LESSON_CHECKS = {
     "02-socket-methods": check_stepper,
     "04-tcp": check_echo_widget,
     "07-websockets": check_websocket_page,
+    "11-tls": check_tls_lesson,
 }

@@ -177,6 +177,364 @@ MISTAKES = [
                     "min": min(times) if times else None, "avg": sum(times) / received if times else None,
                     "max": max(times) if times else None}
         """)}, frozenset({"ping_ignores_stray_replies"})),
+    Case("a12-no-verify", "a12-tls", "switches verification off (CERT_NONE) to make errors go away", {"tls_exchange": code("""
+        import socket
+        import ssl
+
+        def tls_exchange(address, hostname, payload, cafile):
+            context = ssl.create_default_context(cafile=cafile)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            with socket.create_connection(address) as raw:
+                with context.wrap_socket(raw, server_hostname=hostname) as tls:
+                    tls.sendall(payload)
+                    received = b""
+                    while len(received) < len(payload):
+                        chunk = tls.recv(65536)
+                        if not chunk:
+                            break
+                        received += chunk
+            return received
+        """)}, frozenset({"tls_exchange_verifies"})),
+    Case("a12-one-recv", "a12-tls", "reads the reply with a single recv(), one TLS record", {"tls_exchange": code("""
+        import socket
+        import ssl
+
+        def tls_exchange(address, hostname, payload, cafile):
+            context = ssl.create_default_context(cafile=cafile)
+            with socket.create_connection(address) as raw:
+                with context.wrap_socket(raw, server_hostname=hostname) as tls:
+                    tls.sendall(payload)
+                    return tls.recv(len(payload) or 1)
+        """)}, frozenset({"tls_exchange_echoes"})),
+    Case("a12-every-error-unknown", "a12-tls", "calls every verification failure an unknown authority", {"check_certificate": code("""
+        def check_certificate(address, hostname, cafile):
+            context = ssl.create_default_context(cafile=cafile)
+            try:
+                with socket.create_connection(address) as raw:
+                    with context.wrap_socket(raw, server_hostname=hostname):
+                        return "ok"
+            except ssl.SSLCertVerificationError:
+                return "unknown-authority"
+        """)}, frozenset({"check_certificate_names_the_problem"})),
+    Case("a13-one-recv", "a13-http-server", "reads the request with a single recv()", {"handle_request": code("""
+        import mimetypes
+        from pathlib import Path
+
+        REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+
+        def handle_request(conn, folder):
+            data = conn.recv(65536)
+            head = data.partition(b"\\r\\n\\r\\n")[0]
+            parts = head.decode("iso-8859-1").split("\\r\\n")[0].split(" ")
+            status, body, kind = 404, b"not found", "text/plain"
+            if b"\\r\\n\\r\\n" not in data or len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                status = 400
+            elif parts[0] != "GET":
+                status = 405
+            else:
+                root = Path(folder).resolve()
+                path = (root / parts[1].split("?")[0].lstrip("/")).resolve()
+                if path.is_relative_to(root) and path.is_file():
+                    status, body = 200, path.read_bytes()
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            conn.sendall((f"HTTP/1.1 {status} {REASONS[status]}\\r\\nContent-Type: {kind}\\r\\n"
+                          f"Content-Length: {len(body)}\\r\\nConnection: close\\r\\n\\r\\n").encode() + body)
+            return status
+        """)}, frozenset({'handle_request_reads_whole_head'})),
+    Case("a13-path-traversal", "a13-http-server", "joins the target to the folder without checking where it leads", {"handle_request": code("""
+        import mimetypes
+        from pathlib import Path
+
+        REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+
+        def handle_request(conn, folder):
+            data = b""
+            while b"\\r\\n\\r\\n" not in data and len(data) <= 65536:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            head = data.partition(b"\\r\\n\\r\\n")[0]
+            parts = head.decode("iso-8859-1").split("\\r\\n")[0].split(" ")
+            status, body, kind = 404, b"not found", "text/plain"
+            if b"\\r\\n\\r\\n" not in data or len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                status = 400
+            elif parts[0] != "GET":
+                status = 405
+            else:
+                path = Path(folder) / parts[1].split("?")[0].lstrip("/")
+                if path.is_file():
+                    status, body = 200, path.read_bytes()
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            conn.sendall((f"HTTP/1.1 {status} {REASONS[status]}\\r\\nContent-Type: {kind}\\r\\n"
+                          f"Content-Length: {len(body)}\\r\\nConnection: close\\r\\n\\r\\n").encode() + body)
+            return status
+        """)}, frozenset({'handle_request_answers_errors'})),
+    Case("a13-no-content-length", "a13-http-server", "sends no Content-Length header", {"handle_request": code("""
+        import mimetypes
+        from pathlib import Path
+
+        REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+
+        def handle_request(conn, folder):
+            data = b""
+            while b"\\r\\n\\r\\n" not in data and len(data) <= 65536:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            head = data.partition(b"\\r\\n\\r\\n")[0]
+            parts = head.decode("iso-8859-1").split("\\r\\n")[0].split(" ")
+            status, body, kind = 404, b"not found", "text/plain"
+            if b"\\r\\n\\r\\n" not in data or len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                status = 400
+            elif parts[0] != "GET":
+                status = 405
+            else:
+                root = Path(folder).resolve()
+                path = (root / parts[1].split("?")[0].lstrip("/")).resolve()
+                if path.is_relative_to(root) and path.is_file():
+                    status, body = 200, path.read_bytes()
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            conn.sendall((f"HTTP/1.1 {status} {REASONS[status]}\\r\\nContent-Type: {kind}\\r\\n"
+                          "Connection: close\\r\\n\\r\\n").encode() + body)
+            return status
+        """)}, frozenset({'handle_request_answers_errors', 'handle_request_serves_files'})),
+    Case("a14-back-to-sender", "a14-chat", "relays each line to every client, its sender included", {"relay": code("""
+        import selectors
+        import socket
+
+        def relay(listener, count):
+            clients = {}
+            for _ in range(count):
+                conn, _address = listener.accept()
+                conn.setblocking(False)
+                clients[conn] = {"inbox": bytearray(), "outbox": bytearray()}
+            selector = selectors.DefaultSelector()
+            for conn in clients:
+                selector.register(conn, selectors.EVENT_READ)
+            received = 0
+
+            def forget(conn):
+                selector.unregister(conn)
+                conn.close()
+                del clients[conn]
+
+            while clients:
+                for key, events in selector.select(timeout=1.0):
+                    conn = key.fileobj
+                    if conn not in clients:
+                        continue
+                    state = clients[conn]
+                    if events & selectors.EVENT_READ:
+                        try:
+                            data = conn.recv(65536)
+                        except (ConnectionResetError, ConnectionAbortedError):
+                            data = b""
+                        if not data:
+                            forget(conn)
+                            continue
+                        state["inbox"] += data
+                        *lines, rest = state["inbox"].split(b"\\n")
+                        state["inbox"] = bytearray(rest)
+                        for line in lines:
+                            received += 1
+                            for other, other_state in list(clients.items()):
+                                if True:
+                                    other_state["outbox"] += line + b"\\n"
+                                    selector.modify(other, selectors.EVENT_READ | selectors.EVENT_WRITE)
+                    if events & selectors.EVENT_WRITE and state["outbox"]:
+                        try:
+                            sent = conn.send(state["outbox"])
+                        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+                            forget(conn)
+                            continue
+                        del state["outbox"][:sent]
+                        if not state["outbox"]:
+                            selector.modify(conn, selectors.EVENT_READ)
+            return received
+        """)}, frozenset({"relay_passes_lines_to_others"})),
+    Case("a14-passes-pieces", "a14-chat", "passes on whatever recv() returned, not whole lines", {"relay": code("""
+        import selectors
+        import socket
+
+        def relay(listener, count):
+            clients = {}
+            for _ in range(count):
+                conn, _address = listener.accept()
+                conn.setblocking(False)
+                clients[conn] = {"inbox": bytearray(), "outbox": bytearray()}
+            selector = selectors.DefaultSelector()
+            for conn in clients:
+                selector.register(conn, selectors.EVENT_READ)
+            received = 0
+
+            def forget(conn):
+                selector.unregister(conn)
+                conn.close()
+                del clients[conn]
+
+            while clients:
+                for key, events in selector.select(timeout=1.0):
+                    conn = key.fileobj
+                    if conn not in clients:
+                        continue
+                    state = clients[conn]
+                    if events & selectors.EVENT_READ:
+                        try:
+                            data = conn.recv(65536)
+                        except (ConnectionResetError, ConnectionAbortedError):
+                            data = b""
+                        if not data:
+                            forget(conn)
+                            continue
+                        lines = [data[:-1]]  # whatever arrived, as if it were one line
+                        for line in lines:
+                            received += data.count(b"\\n") if line is lines[0] else 0
+                            for other, other_state in list(clients.items()):
+                                if other is not conn:
+                                    other_state["outbox"] += data
+                                    selector.modify(other, selectors.EVENT_READ | selectors.EVENT_WRITE)
+                    if events & selectors.EVENT_WRITE and state["outbox"]:
+                        try:
+                            sent = conn.send(state["outbox"])
+                        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+                            forget(conn)
+                            continue
+                        del state["outbox"][:sent]
+                        if not state["outbox"]:
+                            selector.modify(conn, selectors.EVENT_READ)
+            return received
+        """)}, frozenset({"relay_sends_whole_lines"})),
+    Case("a14-blocking-sendall", "a14-chat", "sendall() to each client in the loop: one slow reader stalls the rest", {"relay": code("""
+        import selectors
+        import socket
+
+        def relay(listener, count):
+            clients = {}
+            for _ in range(count):
+                conn, _address = listener.accept()
+                conn.setblocking(True)
+                clients[conn] = {"inbox": bytearray(), "outbox": bytearray()}
+            selector = selectors.DefaultSelector()
+            for conn in clients:
+                selector.register(conn, selectors.EVENT_READ)
+            received = 0
+
+            def forget(conn):
+                selector.unregister(conn)
+                conn.close()
+                del clients[conn]
+
+            while clients:
+                for key, events in selector.select(timeout=1.0):
+                    conn = key.fileobj
+                    if conn not in clients:
+                        continue
+                    state = clients[conn]
+                    if events & selectors.EVENT_READ:
+                        try:
+                            data = conn.recv(65536)
+                        except (ConnectionResetError, ConnectionAbortedError):
+                            data = b""
+                        if not data:
+                            forget(conn)
+                            continue
+                        state["inbox"] += data
+                        *lines, rest = state["inbox"].split(b"\\n")
+                        state["inbox"] = bytearray(rest)
+                        for line in lines:
+                            received += 1
+                            for other, other_state in list(clients.items()):
+                                if other is not conn:
+                                    try:
+                                        other.sendall(line + b"\\n")  # waits while other does not read
+                                    except OSError:
+                                        pass
+                    if events & selectors.EVENT_WRITE and state["outbox"]:
+                        try:
+                            sent = conn.send(state["outbox"])
+                        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+                            forget(conn)
+                            continue
+                        del state["outbox"][:sent]
+                        if not state["outbox"]:
+                            selector.modify(conn, selectors.EVENT_READ)
+            return received
+        """)}, frozenset({"relay_never_waits_on_one_client"})),
+    Case("a15-no-dot-stuffing", "a15-smtp", "sends lines that start with a dot as they are", {"send_mail": code("""
+        import socket
+
+        def send_mail(address, sender, recipient, lines):
+            with socket.create_connection(address) as conn, conn.makefile("rb") as replies:
+
+                def reply():
+                    texts = []
+                    while True:
+                        line = replies.readline(1024).decode("utf-8", errors="replace").rstrip("\\r\\n")
+                        if len(line) < 3:
+                            raise RuntimeError("000 the server closed the connection")
+                        texts.append(line[4:])
+                        if line[3:4] != "-":
+                            return int(line[:3]), " ".join(texts)
+
+                def expect(wanted, text=None):
+                    if text is not None:
+                        conn.sendall(text.encode("utf-8") + b"\\r\\n")
+                    code, words = reply()
+                    if code != wanted:
+                        conn.sendall(b"QUIT\\r\\n")
+                        raise RuntimeError(f"{code} {words}")
+                    return code
+
+                expect(220)
+                expect(250, "EHLO student.example")
+                expect(250, f"MAIL FROM:<{sender}>")
+                expect(250, f"RCPT TO:<{recipient}>")
+                expect(354, "DATA")
+                for line in lines:
+                    conn.sendall(line.encode("utf-8") + b"\\r\\n")
+                code = expect(250, ".")
+                conn.sendall(b"QUIT\\r\\n")
+                reply()
+            return code
+        """)}, frozenset({"send_mail_stuffs_dots"})),
+    Case("a15-ignores-codes", "a15-smtp", "never checks the reply codes", {"send_mail": code("""
+        import socket
+
+        def send_mail(address, sender, recipient, lines):
+            with socket.create_connection(address) as conn, conn.makefile("rb") as replies:
+
+                def reply():
+                    texts = []
+                    while True:
+                        line = replies.readline(1024).decode("utf-8", errors="replace").rstrip("\\r\\n")
+                        if len(line) < 3:
+                            raise RuntimeError("000 the server closed the connection")
+                        texts.append(line[4:])
+                        if line[3:4] != "-":
+                            return int(line[:3]), " ".join(texts)
+
+                def expect(wanted, text=None):
+                    if text is not None:
+                        conn.sendall(text.encode("utf-8") + b"\\r\\n")
+                    code, words = reply()
+                    # the code is read but never checked
+                    return code
+
+                expect(220)
+                expect(250, "EHLO student.example")
+                expect(250, f"MAIL FROM:<{sender}>")
+                expect(250, f"RCPT TO:<{recipient}>")
+                expect(354, "DATA")
+                for line in lines:
+                    conn.sendall((("." + line) if line[:1] == "." else line).encode("utf-8") + b"\\r\\n")
+                code = expect(250, ".")
+                conn.sendall(b"QUIT\\r\\n")
+                reply()
+            return code
+        """)}, frozenset({"send_mail_stops_on_errors"})),
     Case("a2-single-recv", "a2-tcp-client", "a single recv(1024) instead of reading until EOF", {
         "fetch_greeting": code('''
         import socket

@@ -33,7 +33,8 @@ REQUIRED_TERMS = {
     "05-udp": ["SOCK_DGRAM", "sendto", "recvfrom", "udp_echo_server", "loss", "timeout", "retry"],
     "06-names-addresses": [
         "gethostname", "getfqdn", "gethostbyname", "getaddrinfo", "IPPROTO_TCP", "::1",
-        "inet_pton", "ipaddress", "/etc/services", "getservbyname", "gaierror",
+        "inet_pton", "ipaddress", "/etc/services", "getservbyname", "gaierror", "AI_PASSIVE", "dual-stack",
+        "IPV6_V6ONLY", "dualstack_ipv6",
     ],
     "07-websockets": [
         "WebSocket", "Upgrade", "full duplex", "await", "request.path", "ws_time_server",
@@ -49,6 +50,23 @@ REQUIRED_TERMS = {
         "ConnectionRefusedError", "TimeoutError", "Address already in use", "SO_REUSEADDR",
         "BrokenPipeError", "ConnectionResetError", "bytes", "framing", "ss -", "lsof",
     ],
+    "11-tls": [
+        "ssl", "create_default_context", "wrap_socket", "server_hostname", "certificate", "authority",
+        "SSLCertVerificationError", "verify_code", "CERT_NONE", "SNI", "STARTTLS", "wss://", "https_server",
+        "trustme", "Windows", "macOS",
+    ],
+    "12-http-by-hand": [
+        "request line", "status line", "Content-Length", "\\r\\n\\r\\n", "Host", "404", "405", "400",
+        "path traversal", "is_relative_to", "proxy", "cache", "Cache-Control", "no-store", "If-Modified-Since", "304",
+    ],
+    "13-chat": [
+        "selectors", "sendall", "to all clients", "inbox", "outbox", "EVENT_WRITE", "send()", "b''",
+        "OUTBOX_LIMIT", "dropped", "Linux, macOS and Windows",
+    ],
+    "14-smtp-by-hand": [
+        "SMTP", "220", "EHLO", "250-", "MAIL FROM", "RCPT TO", "DATA", "354", "dot-stuffing", "QUIT", "221",
+        "makefile", "envelope", "smtplib", "503",
+    ],
 }
 
 
@@ -58,7 +76,7 @@ def lesson_text(path: Path) -> str:
 
 
 def test_every_lesson_exists():
-    """All eleven lessons exist in notebooks/en with the expected names."""
+    """All fifteen lessons exist in notebooks/en with the expected names."""
     present = {path.stem for path in LESSONS.glob("*.ipynb")}
     assert set(REQUIRED_TERMS) <= present, sorted(set(REQUIRED_TERMS) - present)
 

@@ -87,6 +87,7 @@ DENIED_CALLS = {
     "inet_pton", "inet_ntop", "inet_aton", "ip_address", "ip_network", "ip_interface", "IPv4Address", "IPv6Address",
     "connect", "bind", "create_connection", "create_server", "serve", "start_server", "urlopen", "Request",
     "request", "putheader", "getheader", "retrbinary", "storbinary", "retrlines", "sendcmd", "login", "cwd",
+    "has_extn", "tls_echo_server", "https_server",
     "SMTP", "FTP", "HTTPConnection", "http_server", "ftp_server",
     "run", "Popen", "check_output", "call", "compile", "exec", "eval",
     "Struct", "pack", "unpack", "pack_into", "unpack_from", "calcsize",
