@@ -58,6 +58,9 @@ ALLOWED_ENGLISH = [
     (re.compile(r"(?:illegal IP address string passed to inet_pton|cannot be called from a running event loop"
                 r"|service/proto not found|Name or service not known|Connection refused|Broken pipe)"),
      "Python's and the OS's own error messages, printed without their class name"),
+    (re.compile(r"(?:unable to get local issuer certificate|Hostname mismatch, certificate is not valid for\b.*$"
+                r"|certificate has expired)"),
+     "OpenSSL's certificate verification messages (ssl.SSLCertVerificationError.verify_message)"),
     (re.compile(r"^\s*(?:State\s+Recv-Q|Netid\s+State|COMMAND\s+PID\s+USER).*$"), "column headers of ss and lsof"),
     (re.compile(r"^\s*\S+\s+\d+\s+\S+\s+\d+\w\s+IPv[46]\s.*$"), "a row of lsof (a system tool's output)"),
     (re.compile(r"\b[a-z_][\w.]*=\S+"), "name=value pairs, as Python writes keyword arguments and attributes"),

@@ -39,6 +39,7 @@ REQUIRED_TERMS = {
     "07-websockets": [
         "WebSocket", "Upgrade", "full duplex", "await", "request.path", "ws_time_server",
         "ws_random_server", "http_server", "timezone", "101", "get_event_loop", "utcnow", "NameError",
+        "async def", "create_task", "gather", "event loop", "asyncio.timeout",
     ],
     "08-protocol-modules": [
         "http.client", "urllib.request", "xmlrpc.client", "ftplib", "smtplib", "poplib",
@@ -65,7 +66,7 @@ REQUIRED_TERMS = {
     ],
     "14-smtp-by-hand": [
         "SMTP", "220", "EHLO", "250-", "MAIL FROM", "RCPT TO", "DATA", "354", "dot-stuffing", "QUIT", "221",
-        "makefile", "envelope", "smtplib", "503",
+        "makefile", "envelope", "smtplib", "5xx",
     ],
 }
 
