@@ -60,6 +60,171 @@ def untouched(assignment: str) -> Case:
 
 # ---- common mistakes --------------------------------------------------------------------------
 
+
+# Known-wrong a13 solutions: the reference's shape with one part changed (the capitalised markers).
+_A13_HANDLE = """
+        import mimetypes
+        from pathlib import Path
+
+        REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+
+        def handle_request(conn, folder):
+READ
+            head = data.partition(b"\\r\\n\\r\\n")[0]
+            parts = head.decode("iso-8859-1").split("\\r\\n")[0].split(" ")
+            status, body, kind = 404, b"not found", "text/plain"
+            if b"\\r\\n\\r\\n" not in data or len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                status = 400
+            elif parts[0] != "GET":
+                status = 405
+            else:
+PATH
+                    status, body = 200, path.read_bytes()
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            conn.sendall((f"HTTP/1.1 {status} {REASONS[status]}\\r\\nContent-Type: {kind}\\r\\n"
+HEADERS
+            return status
+        """
+_A13_READ = """            data = b""
+            while b"\\r\\n\\r\\n" not in data and len(data) <= 65536:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+"""
+_A13_PATH = """                root = Path(folder).resolve()
+                path = (root / parts[1].split("?")[0].lstrip("/")).resolve()
+                if path.is_relative_to(root) and path.is_file():
+"""
+_A13_HEADERS = """                          f"Content-Length: {len(body)}\\r\\nConnection: close\\r\\n\\r\\n").encode() + body)
+"""
+
+
+def a13_handle_request(read=_A13_READ, path=_A13_PATH, headers=_A13_HEADERS) -> str:
+    """A handle_request() like the reference, with its reading, its path check or its headers replaced."""
+    source = _A13_HANDLE
+    for marker, text in (("READ", read), ("PATH", path), ("HEADERS", headers)):
+        source = source.replace(marker, text.rstrip("\n"))
+    return code(source)
+
+
+# Known-wrong a14 and a15 solutions: the reference's shape with one part changed (the capitalised markers).
+_A14_RELAY = """
+        import selectors
+        import socket
+
+        def relay(listener, count):
+            clients = {}
+            for _ in range(count):
+                conn, _address = listener.accept()
+                conn.setblocking(BLOCKING)
+                clients[conn] = {"inbox": bytearray(), "outbox": bytearray()}
+            selector = selectors.DefaultSelector()
+            for conn in clients:
+                selector.register(conn, selectors.EVENT_READ)
+            received = 0
+
+            def forget(conn):
+                selector.unregister(conn)
+                conn.close()
+                del clients[conn]
+
+            while clients:
+                for key, events in selector.select(timeout=1.0):
+                    conn = key.fileobj
+                    if conn not in clients:
+                        continue
+                    state = clients[conn]
+                    if events & selectors.EVENT_READ:
+                        try:
+                            data = conn.recv(65536)
+                        except (ConnectionResetError, ConnectionAbortedError):
+                            data = b""
+                        if not data:
+                            forget(conn)
+                            continue
+SPLIT
+                        for line in lines:
+                            received += COUNT
+                            for other, other_state in list(clients.items()):
+                                if OTHER:
+SEND
+                    if events & selectors.EVENT_WRITE and state["outbox"]:
+                        try:
+                            sent = conn.send(state["outbox"])
+                        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+                            forget(conn)
+                            continue
+                        del state["outbox"][:sent]
+                        if not state["outbox"]:
+                            selector.modify(conn, selectors.EVENT_READ)
+            return received
+        """
+_A14_SPLIT_LINES = """                        state["inbox"] += data
+                        *lines, rest = state["inbox"].split(b"\\n")
+                        state["inbox"] = bytearray(rest)
+"""
+_A14_QUEUE = """                                    other_state["outbox"] += line + b"\\n"
+                                    selector.modify(other, selectors.EVENT_READ | selectors.EVENT_WRITE)
+"""
+
+
+def a14_relay(blocking="False", split=_A14_SPLIT_LINES, count="1", other="other is not conn", send=_A14_QUEUE) -> str:
+    """A relay() like the reference, with one of its parts replaced."""
+    parts = {"BLOCKING": blocking, "SPLIT": split.rstrip("\n"), "COUNT": count, "OTHER": other, "SEND": send.rstrip("\n")}
+    source = _A14_RELAY
+    for marker, text in parts.items():
+        source = source.replace(marker, text)
+    return code(source)
+
+
+_A15_SEND_MAIL = """
+        import socket
+
+        def send_mail(address, sender, recipient, lines):
+            with socket.create_connection(address) as conn, conn.makefile("rb") as replies:
+
+                def reply():
+                    texts = []
+                    while True:
+                        line = replies.readline(1024).decode("utf-8", errors="replace").rstrip("\\r\\n")
+                        if len(line) < 3:
+                            raise RuntimeError("000 the server closed the connection")
+                        texts.append(line[4:])
+                        if line[3:4] != "-":
+                            return int(line[:3]), " ".join(texts)
+
+                def expect(wanted, text=None):
+                    if text is not None:
+                        conn.sendall(text.encode("utf-8") + b"\\r\\n")
+                    code, words = reply()
+CHECK
+                    return code
+
+                expect(220)
+                expect(250, "EHLO student.example")
+                expect(250, f"MAIL FROM:<{sender}>")
+                expect(250, f"RCPT TO:<{recipient}>")
+                expect(354, "DATA")
+                for line in lines:
+STUFF
+                code = expect(250, ".")
+                conn.sendall(b"QUIT\\r\\n")
+                reply()
+            return code
+        """
+_A15_CHECK = """                    if code != wanted:
+                        conn.sendall(b"QUIT\\r\\n")
+                        raise RuntimeError(f"{code} {words}")
+"""
+_A15_STUFF = """                    conn.sendall((("." + line) if line[:1] == "." else line).encode("utf-8") + b"\\r\\n")
+"""
+
+
+def a15_send_mail(check=_A15_CHECK, stuff=_A15_STUFF) -> str:
+    """A send_mail() like the reference, with its reply check or its dot-stuffing replaced."""
+    return code(_A15_SEND_MAIL.replace("CHECK", check.rstrip("\n")).replace("STUFF", stuff.rstrip("\n")))
+
 MISTAKES = [
     Case("a1-udp-is-tcp", "a1-sockets", "make_udp_socket() copied from make_tcp_socket()", {"make_sockets": code('''
         import socket
@@ -217,324 +382,37 @@ MISTAKES = [
             except ssl.SSLCertVerificationError:
                 return "unknown-authority"
         """)}, frozenset({"check_certificate_names_the_problem"})),
-    Case("a13-one-recv", "a13-http-server", "reads the request with a single recv()", {"handle_request": code("""
-        import mimetypes
-        from pathlib import Path
-
-        REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
-
-        def handle_request(conn, folder):
-            data = conn.recv(65536)
-            head = data.partition(b"\\r\\n\\r\\n")[0]
-            parts = head.decode("iso-8859-1").split("\\r\\n")[0].split(" ")
-            status, body, kind = 404, b"not found", "text/plain"
-            if b"\\r\\n\\r\\n" not in data or len(parts) != 3 or not parts[2].startswith("HTTP/"):
-                status = 400
-            elif parts[0] != "GET":
-                status = 405
-            else:
-                root = Path(folder).resolve()
-                path = (root / parts[1].split("?")[0].lstrip("/")).resolve()
-                if path.is_relative_to(root) and path.is_file():
-                    status, body = 200, path.read_bytes()
-                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            conn.sendall((f"HTTP/1.1 {status} {REASONS[status]}\\r\\nContent-Type: {kind}\\r\\n"
-                          f"Content-Length: {len(body)}\\r\\nConnection: close\\r\\n\\r\\n").encode() + body)
-            return status
-        """)}, frozenset({'handle_request_reads_whole_head'})),
-    Case("a13-path-traversal", "a13-http-server", "joins the target to the folder without checking where it leads", {"handle_request": code("""
-        import mimetypes
-        from pathlib import Path
-
-        REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
-
-        def handle_request(conn, folder):
-            data = b""
-            while b"\\r\\n\\r\\n" not in data and len(data) <= 65536:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            head = data.partition(b"\\r\\n\\r\\n")[0]
-            parts = head.decode("iso-8859-1").split("\\r\\n")[0].split(" ")
-            status, body, kind = 404, b"not found", "text/plain"
-            if b"\\r\\n\\r\\n" not in data or len(parts) != 3 or not parts[2].startswith("HTTP/"):
-                status = 400
-            elif parts[0] != "GET":
-                status = 405
-            else:
-                path = Path(folder) / parts[1].split("?")[0].lstrip("/")
-                if path.is_file():
-                    status, body = 200, path.read_bytes()
-                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            conn.sendall((f"HTTP/1.1 {status} {REASONS[status]}\\r\\nContent-Type: {kind}\\r\\n"
-                          f"Content-Length: {len(body)}\\r\\nConnection: close\\r\\n\\r\\n").encode() + body)
-            return status
-        """)}, frozenset({'handle_request_answers_errors'})),
-    Case("a13-no-content-length", "a13-http-server", "sends no Content-Length header", {"handle_request": code("""
-        import mimetypes
-        from pathlib import Path
-
-        REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
-
-        def handle_request(conn, folder):
-            data = b""
-            while b"\\r\\n\\r\\n" not in data and len(data) <= 65536:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            head = data.partition(b"\\r\\n\\r\\n")[0]
-            parts = head.decode("iso-8859-1").split("\\r\\n")[0].split(" ")
-            status, body, kind = 404, b"not found", "text/plain"
-            if b"\\r\\n\\r\\n" not in data or len(parts) != 3 or not parts[2].startswith("HTTP/"):
-                status = 400
-            elif parts[0] != "GET":
-                status = 405
-            else:
-                root = Path(folder).resolve()
-                path = (root / parts[1].split("?")[0].lstrip("/")).resolve()
-                if path.is_relative_to(root) and path.is_file():
-                    status, body = 200, path.read_bytes()
-                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            conn.sendall((f"HTTP/1.1 {status} {REASONS[status]}\\r\\nContent-Type: {kind}\\r\\n"
-                          "Connection: close\\r\\n\\r\\n").encode() + body)
-            return status
-        """)}, frozenset({'handle_request_answers_errors', 'handle_request_serves_files'})),
-    Case("a14-back-to-sender", "a14-chat", "relays each line to every client, its sender included", {"relay": code("""
-        import selectors
-        import socket
-
-        def relay(listener, count):
-            clients = {}
-            for _ in range(count):
-                conn, _address = listener.accept()
-                conn.setblocking(False)
-                clients[conn] = {"inbox": bytearray(), "outbox": bytearray()}
-            selector = selectors.DefaultSelector()
-            for conn in clients:
-                selector.register(conn, selectors.EVENT_READ)
-            received = 0
-
-            def forget(conn):
-                selector.unregister(conn)
-                conn.close()
-                del clients[conn]
-
-            while clients:
-                for key, events in selector.select(timeout=1.0):
-                    conn = key.fileobj
-                    if conn not in clients:
-                        continue
-                    state = clients[conn]
-                    if events & selectors.EVENT_READ:
-                        try:
-                            data = conn.recv(65536)
-                        except (ConnectionResetError, ConnectionAbortedError):
-                            data = b""
-                        if not data:
-                            forget(conn)
-                            continue
-                        state["inbox"] += data
-                        *lines, rest = state["inbox"].split(b"\\n")
-                        state["inbox"] = bytearray(rest)
-                        for line in lines:
-                            received += 1
-                            for other, other_state in list(clients.items()):
-                                if True:
-                                    other_state["outbox"] += line + b"\\n"
-                                    selector.modify(other, selectors.EVENT_READ | selectors.EVENT_WRITE)
-                    if events & selectors.EVENT_WRITE and state["outbox"]:
-                        try:
-                            sent = conn.send(state["outbox"])
-                        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-                            forget(conn)
-                            continue
-                        del state["outbox"][:sent]
-                        if not state["outbox"]:
-                            selector.modify(conn, selectors.EVENT_READ)
-            return received
-        """)}, frozenset({"relay_passes_lines_to_others"})),
-    Case("a14-passes-pieces", "a14-chat", "passes on whatever recv() returned, not whole lines", {"relay": code("""
-        import selectors
-        import socket
-
-        def relay(listener, count):
-            clients = {}
-            for _ in range(count):
-                conn, _address = listener.accept()
-                conn.setblocking(False)
-                clients[conn] = {"inbox": bytearray(), "outbox": bytearray()}
-            selector = selectors.DefaultSelector()
-            for conn in clients:
-                selector.register(conn, selectors.EVENT_READ)
-            received = 0
-
-            def forget(conn):
-                selector.unregister(conn)
-                conn.close()
-                del clients[conn]
-
-            while clients:
-                for key, events in selector.select(timeout=1.0):
-                    conn = key.fileobj
-                    if conn not in clients:
-                        continue
-                    state = clients[conn]
-                    if events & selectors.EVENT_READ:
-                        try:
-                            data = conn.recv(65536)
-                        except (ConnectionResetError, ConnectionAbortedError):
-                            data = b""
-                        if not data:
-                            forget(conn)
-                            continue
-                        lines = [data[:-1]]  # whatever arrived, as if it were one line
-                        for line in lines:
-                            received += data.count(b"\\n") if line is lines[0] else 0
-                            for other, other_state in list(clients.items()):
-                                if other is not conn:
-                                    other_state["outbox"] += data
-                                    selector.modify(other, selectors.EVENT_READ | selectors.EVENT_WRITE)
-                    if events & selectors.EVENT_WRITE and state["outbox"]:
-                        try:
-                            sent = conn.send(state["outbox"])
-                        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-                            forget(conn)
-                            continue
-                        del state["outbox"][:sent]
-                        if not state["outbox"]:
-                            selector.modify(conn, selectors.EVENT_READ)
-            return received
-        """)}, frozenset({"relay_sends_whole_lines"})),
-    Case("a14-blocking-sendall", "a14-chat", "sendall() to each client in the loop: one slow reader stalls the rest", {"relay": code("""
-        import selectors
-        import socket
-
-        def relay(listener, count):
-            clients = {}
-            for _ in range(count):
-                conn, _address = listener.accept()
-                conn.setblocking(True)
-                clients[conn] = {"inbox": bytearray(), "outbox": bytearray()}
-            selector = selectors.DefaultSelector()
-            for conn in clients:
-                selector.register(conn, selectors.EVENT_READ)
-            received = 0
-
-            def forget(conn):
-                selector.unregister(conn)
-                conn.close()
-                del clients[conn]
-
-            while clients:
-                for key, events in selector.select(timeout=1.0):
-                    conn = key.fileobj
-                    if conn not in clients:
-                        continue
-                    state = clients[conn]
-                    if events & selectors.EVENT_READ:
-                        try:
-                            data = conn.recv(65536)
-                        except (ConnectionResetError, ConnectionAbortedError):
-                            data = b""
-                        if not data:
-                            forget(conn)
-                            continue
-                        state["inbox"] += data
-                        *lines, rest = state["inbox"].split(b"\\n")
-                        state["inbox"] = bytearray(rest)
-                        for line in lines:
-                            received += 1
-                            for other, other_state in list(clients.items()):
-                                if other is not conn:
-                                    try:
-                                        other.sendall(line + b"\\n")  # waits while other does not read
-                                    except OSError:
-                                        pass
-                    if events & selectors.EVENT_WRITE and state["outbox"]:
-                        try:
-                            sent = conn.send(state["outbox"])
-                        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-                            forget(conn)
-                            continue
-                        del state["outbox"][:sent]
-                        if not state["outbox"]:
-                            selector.modify(conn, selectors.EVENT_READ)
-            return received
-        """)}, frozenset({"relay_never_waits_on_one_client"})),
-    Case("a15-no-dot-stuffing", "a15-smtp", "sends lines that start with a dot as they are", {"send_mail": code("""
-        import socket
-
-        def send_mail(address, sender, recipient, lines):
-            with socket.create_connection(address) as conn, conn.makefile("rb") as replies:
-
-                def reply():
-                    texts = []
-                    while True:
-                        line = replies.readline(1024).decode("utf-8", errors="replace").rstrip("\\r\\n")
-                        if len(line) < 3:
-                            raise RuntimeError("000 the server closed the connection")
-                        texts.append(line[4:])
-                        if line[3:4] != "-":
-                            return int(line[:3]), " ".join(texts)
-
-                def expect(wanted, text=None):
-                    if text is not None:
-                        conn.sendall(text.encode("utf-8") + b"\\r\\n")
-                    code, words = reply()
-                    if code != wanted:
-                        conn.sendall(b"QUIT\\r\\n")
-                        raise RuntimeError(f"{code} {words}")
-                    return code
-
-                expect(220)
-                expect(250, "EHLO student.example")
-                expect(250, f"MAIL FROM:<{sender}>")
-                expect(250, f"RCPT TO:<{recipient}>")
-                expect(354, "DATA")
-                for line in lines:
-                    conn.sendall(line.encode("utf-8") + b"\\r\\n")
-                code = expect(250, ".")
-                conn.sendall(b"QUIT\\r\\n")
-                reply()
-            return code
-        """)}, frozenset({"send_mail_stuffs_dots"})),
-    Case("a15-ignores-codes", "a15-smtp", "never checks the reply codes", {"send_mail": code("""
-        import socket
-
-        def send_mail(address, sender, recipient, lines):
-            with socket.create_connection(address) as conn, conn.makefile("rb") as replies:
-
-                def reply():
-                    texts = []
-                    while True:
-                        line = replies.readline(1024).decode("utf-8", errors="replace").rstrip("\\r\\n")
-                        if len(line) < 3:
-                            raise RuntimeError("000 the server closed the connection")
-                        texts.append(line[4:])
-                        if line[3:4] != "-":
-                            return int(line[:3]), " ".join(texts)
-
-                def expect(wanted, text=None):
-                    if text is not None:
-                        conn.sendall(text.encode("utf-8") + b"\\r\\n")
-                    code, words = reply()
-                    # the code is read but never checked
-                    return code
-
-                expect(220)
-                expect(250, "EHLO student.example")
-                expect(250, f"MAIL FROM:<{sender}>")
-                expect(250, f"RCPT TO:<{recipient}>")
-                expect(354, "DATA")
-                for line in lines:
-                    conn.sendall((("." + line) if line[:1] == "." else line).encode("utf-8") + b"\\r\\n")
-                code = expect(250, ".")
-                conn.sendall(b"QUIT\\r\\n")
-                reply()
-            return code
-        """)}, frozenset({"send_mail_stops_on_errors"})),
+    Case("a13-one-recv", "a13-http-server", "reads the request with a single recv()",
+         {"handle_request": a13_handle_request(read="            data = conn.recv(65536)\n")},
+         frozenset({"handle_request_reads_whole_head"})),
+    Case("a13-path-traversal", "a13-http-server", "joins the target to the folder without checking where it leads",
+         {"handle_request": a13_handle_request(path=(
+             '                path = Path(folder) / parts[1].split("?")[0].lstrip("/")\n'
+             "                if path.is_file():\n"))},
+         frozenset({"handle_request_answers_errors"})),
+    Case("a13-no-content-length", "a13-http-server", "sends no Content-Length header",
+         {"handle_request": a13_handle_request(headers='                          "Connection: close\\r\\n\\r\\n").encode() + body)\n')},
+         frozenset({"handle_request_serves_files", "handle_request_answers_errors"})),
+    Case("a14-back-to-sender", "a14-chat", "relays each line to every client, its sender included",
+         {"relay": a14_relay(other="True")}, frozenset({"relay_passes_lines_to_others"})),
+    Case("a14-passes-pieces", "a14-chat", "passes on whatever recv() returned, not whole lines",
+         {"relay": a14_relay(split="                        lines = [data[:-1]]  # whatever arrived, as if it were one line\n",
+                             count='data.count(b"\\n") if line is lines[0] else 0',
+                             send=_A14_QUEUE.replace('line + b"\\n"', "data"))},
+         frozenset({"relay_sends_whole_lines"})),
+    Case("a14-blocking-sendall", "a14-chat", "sendall() to each client in the loop: one slow reader stalls the rest",
+         {"relay": a14_relay(blocking="True", send=(
+             "                                    try:\n"
+             '                                        other.sendall(line + b"\\n")  # waits while other does not read\n'
+             "                                    except OSError:\n"
+             "                                        pass\n"))},
+         frozenset({"relay_never_waits_on_one_client"})),
+    Case("a15-no-dot-stuffing", "a15-smtp", "sends lines that start with a dot as they are",
+         {"send_mail": a15_send_mail(stuff='                    conn.sendall(line.encode("utf-8") + b"\\r\\n")\n')},
+         frozenset({"send_mail_stuffs_dots"})),
+    Case("a15-ignores-codes", "a15-smtp", "never checks the reply codes",
+         {"send_mail": a15_send_mail(check="                    # the code is read but never checked\n")},
+         frozenset({"send_mail_stops_on_errors"})),
     Case("a2-single-recv", "a2-tcp-client", "a single recv(1024) instead of reading until EOF", {
         "fetch_greeting": code('''
         import socket

@@ -30,7 +30,8 @@ REQUIRED_TERMS = {
         "SOCK_STREAM", "b''", "sendall", "somaxconn", "backlog", "accept", "AF_INET6",
         "127.0.0.1", "1024", "65535", "handshake", "SYN", "FIN",
     ],
-    "05-udp": ["SOCK_DGRAM", "sendto", "recvfrom", "udp_echo_server", "loss", "timeout", "retry"],
+    "05-udp": ["SOCK_DGRAM", "sendto", "recvfrom", "udp_echo_server", "loss", "timeout", "retry",
+               "broadcast", "SO_BROADCAST", "127.255.255.255", "multicast", "IP_ADD_MEMBERSHIP"],
     "06-names-addresses": [
         "gethostname", "getfqdn", "gethostbyname", "getaddrinfo", "IPPROTO_TCP", "::1",
         "inet_pton", "ipaddress", "/etc/services", "getservbyname", "gaierror", "AI_PASSIVE", "dual-stack",
