@@ -84,12 +84,12 @@ class LocalisedCourse(Course):
 
 @pytest.fixture(scope="module", params=GRADED)
 def graded(request, tmp_path_factory):
-    """One language's course: every reference solution and two mistakes submitted, autograded, feedback written."""
+    """One language's course: every reference solution and every known mistake submitted, autograded, feedback written."""
     lang = request.param
     course = LocalisedCourse.create(tmp_path_factory.mktemp(f"grading-{lang}") / "course")
     course.lang = lang
     course.nbgrader("generate_assignment", "*", "--force")
-    cases = [reference(name) for name in ASSIGNMENTS] + WRONG
+    cases = [reference(name) for name in ASSIGNMENTS] + MISTAKES
     for case in cases:
         course.submit(case.student, case.assignment, case.build(course.released(case.assignment)))
     course.nbgrader("autograde", "*")
@@ -115,7 +115,7 @@ def test_reference_scores_full_marks(graded, assignment):
     assert {name: score for name, (score, _p, _m) in got.items()} == {name: points for name, (_s, points, _m) in got.items()}
 
 
-@pytest.mark.parametrize("case", WRONG, ids=[case.student for case in WRONG])
+@pytest.mark.parametrize("case", MISTAKES, ids=[case.student for case in MISTAKES])
 def test_wrong_solution_scores_less(graded, case):
     """A known mistake loses exactly its tests in the language's release too."""
     _course, scores = graded
