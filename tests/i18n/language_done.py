@@ -56,7 +56,8 @@ ALLOWED_ENGLISH = [
     (re.compile(r"(['\"])(?:(?!\1).)*\1"), "strings shown as Python writes them (repr)"),
     (re.compile(r"\b(?:Subject|From|To|Content-Type|Host|Upgrade|Connection|Sec-WebSocket-\w+):"), "header names"),
     (re.compile(r"(?:illegal IP address string passed to inet_pton|cannot be called from a running event loop"
-                r"|service/proto not found|Name or service not known|Connection refused|Broken pipe)"),
+                r"|service/proto not found|Name or service not known|Connection refused|Broken pipe"
+                r"|unpack requires a buffer of \d+ bytes)"),
      "Python's and the OS's own error messages, printed without their class name"),
     (re.compile(r"(?:unable to get local issuer certificate|Hostname mismatch, certificate is not valid for\b.*$"
                 r"|certificate has expired)"),

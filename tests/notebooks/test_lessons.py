@@ -51,6 +51,7 @@ REQUIRED_TERMS = {
     "10-troubleshooting": [
         "ConnectionRefusedError", "TimeoutError", "Address already in use", "SO_REUSEADDR",
         "BrokenPipeError", "ConnectionResetError", "bytes", "framing", "ss -", "lsof",
+        "!BBHI", "network byte order", "big-endian", "little-endian", "calcsize", "struct.error",
     ],
     "11-tls": [
         "ssl", "create_default_context", "wrap_socket", "server_hostname", "certificate", "authority",
