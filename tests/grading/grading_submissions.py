@@ -61,6 +61,29 @@ def untouched(assignment: str) -> Case:
 # ---- common mistakes --------------------------------------------------------------------------
 
 
+# Known-wrong a10 solutions: the reference's client with its connection or its error handling replaced.
+_A10_REQUEST = """
+        import socket
+
+        def request(address, payload, timeout=2.0):
+            try:
+                with CONNECT as sock:
+                    sock.sendall(payload)
+                    sock.shutdown(socket.SHUT_WR)
+                    chunks = []
+                    while chunk := sock.recv(65536):
+                        chunks.append(chunk)
+                    return "ok", b"".join(chunks)
+EXCEPT
+        """
+_A10_CONNECT = "socket.create_connection(address, timeout=timeout)"
+
+
+def a10_request(excepts: str, connect: str = _A10_CONNECT) -> str:
+    """A request() that connects with `connect` and handles errors with the `except` clauses `excepts`."""
+    return code(_A10_REQUEST.replace("CONNECT", connect).replace("EXCEPT", textwrap.indent(textwrap.dedent(excepts).strip("\n"), " " * 12)))
+
+
 # Known-wrong a13 solutions: the reference's shape with one part changed (the capitalised markers).
 _A13_HANDLE = """
         import mimetypes
@@ -249,57 +272,27 @@ MISTAKES = [
         def describe_socket(sock):
             return (str(sock.family), str(sock.type))
         ''')}, frozenset({"describe_socket_names_family_and_type"})),
-    Case("a10-catch-all", "a10-errors", "one `except OSError` for everything: every failure is called refused", {"request": code("""
-        import socket
-
-        def request(address, payload, timeout=2.0):
-            try:
-                with socket.create_connection(address, timeout=timeout) as sock:
-                    sock.sendall(payload)
-                    sock.shutdown(socket.SHUT_WR)
-                    chunks = []
-                    while chunk := sock.recv(65536):
-                        chunks.append(chunk)
-                    return "ok", b"".join(chunks)
-            except OSError:
-                return "refused", b""
-        """)}, frozenset({"request_reports_refused_and_timeout", "request_reports_reset"})),
-    Case("a10-no-timeout", "a10-errors", "ignores its timeout argument", {"request": code("""
-        import socket
-
-        def request(address, payload, timeout=2.0):
-            try:
-                with socket.create_connection(address) as sock:
-                    sock.sendall(payload)
-                    sock.shutdown(socket.SHUT_WR)
-                    chunks = []
-                    while chunk := sock.recv(65536):
-                        chunks.append(chunk)
-                    return "ok", b"".join(chunks)
-            except ConnectionRefusedError:
-                return "refused", b""
-            except TimeoutError:
-                return "timeout", b""
-            except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
-                return "reset", b""
-        """)}, frozenset({"request_reports_refused_and_timeout"})),
-    Case("a10-reset-as-timeout", "a10-errors", "reports a reset as a timeout", {"request": code("""
-        import socket
-
-        def request(address, payload, timeout=2.0):
-            try:
-                with socket.create_connection(address, timeout=timeout) as sock:
-                    sock.sendall(payload)
-                    sock.shutdown(socket.SHUT_WR)
-                    chunks = []
-                    while chunk := sock.recv(65536):
-                        chunks.append(chunk)
-                    return "ok", b"".join(chunks)
-            except ConnectionRefusedError:
-                return "refused", b""
-            except (TimeoutError, ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
-                return "timeout", b""
-        """)}, frozenset({"request_reports_reset"})),
+    Case("a10-catch-all", "a10-errors", "one `except OSError` for everything: every failure is called refused",
+         {"request": a10_request("""
+             except OSError:
+                 return "refused", b""
+         """)}, frozenset({"request_reports_refused_and_timeout", "request_reports_reset"})),
+    Case("a10-no-timeout", "a10-errors", "ignores its timeout argument",
+         {"request": a10_request("""
+             except ConnectionRefusedError:
+                 return "refused", b""
+             except TimeoutError:
+                 return "timeout", b""
+             except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+                 return "reset", b""
+         """, connect="socket.create_connection(address)")}, frozenset({"request_reports_refused_and_timeout"})),
+    Case("a10-reset-as-timeout", "a10-errors", "reports a reset as a timeout",
+         {"request": a10_request("""
+             except ConnectionRefusedError:
+                 return "refused", b""
+             except (TimeoutError, ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+                 return "timeout", b""
+         """)}, frozenset({"request_reports_reset"})),
     Case("a11-timeout-escapes", "a11-pinger", "lets the TimeoutError of a lost ping escape", {"ping": code("""
         import socket
         import time
