@@ -18,6 +18,7 @@ import random
 import socket
 import socketserver
 import threading
+import time
 
 from .background import BackgroundServer, Waker, format_address, serve_until_woken
 from .messages import N_, _
@@ -238,10 +239,11 @@ class UDPEchoServer(SocketServerBase):
     kind = N_("UDP echo server")
     server_class = _UDPServer
 
-    def __init__(self, loss: float = 0.0, seed=None, **kwargs):
+    def __init__(self, loss: float = 0.0, seed=None, delay=0.0, **kwargs):
         if isinstance(loss, bool) or not isinstance(loss, (int, float)) or not 0.0 <= loss <= 1.0:
             raise ValueError(_("loss is a share between 0.0 and 1.0, not {value!r}.", value=loss))
         self.loss = float(loss)
+        self.delay = _delay_range(delay)
         self._random = random.Random(seed)
         self.received = 0
         self.dropped = 0
@@ -262,11 +264,29 @@ class UDPEchoServer(SocketServerBase):
                     owner.log.add(_("dropped {count} bytes from {client}", count=len(data), client=client))
                     return
                 record.add(DATA, CLIENT, len(data), data)
+                shortest, longest = owner.delay
+                if longest:
+                    # A simulated trip across a network (loopback answers in microseconds), not a wait for readiness.
+                    time.sleep(owner._random.uniform(shortest, longest))
                 sock.sendto(data, self.client_address)
                 record.add(DATA, SERVER, len(data), data)
                 owner.log.add(_("echoed {count} bytes to {client}", count=len(data), client=format_address(self.client_address)))
 
         return DatagramEchoHandler
+
+
+#: The longest simulated delay: the server answers nothing else meanwhile.
+LONGEST_DELAY = 1.0
+
+
+def _delay_range(delay) -> tuple[float, float]:
+    """``delay`` as (shortest, longest) seconds: a number is a fixed delay, a pair a random range."""
+    pair = delay if isinstance(delay, (tuple, list)) else (delay, delay)
+    valid = len(pair) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)
+    if not valid or not 0.0 <= pair[0] <= pair[1] <= LONGEST_DELAY:
+        raise ValueError(_("delay is a number of seconds, or a (shortest, longest) pair, from 0 to {longest}, not {value!r}.",
+                           longest=LONGEST_DELAY, value=delay))
+    return float(pair[0]), float(pair[1])
 
 
 class HTTPServer(SocketServerBase):
@@ -324,16 +344,19 @@ def echo_server(**kwargs) -> EchoServer:
     return EchoServer(**kwargs)
 
 
-def udp_echo_server(loss: float = 0.0, seed=None, **kwargs) -> UDPEchoServer:
+def udp_echo_server(loss: float = 0.0, seed=None, delay=0.0, **kwargs) -> UDPEchoServer:
     """Start a UDP echo server that drops a share ``loss`` of datagrams (reproducible with ``seed``).
+
+    ``delay`` holds each echo back, like a distant server: a number of seconds, or a
+    ``(shortest, longest)`` range to draw from.
 
     Typical use::
 
-        srv = helpers.udp_echo_server(loss=0.3, seed=1)
+        srv = helpers.udp_echo_server(loss=0.3, seed=1, delay=(0.005, 0.03))
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.sendto(b"ping", srv.address)
     """
-    return UDPEchoServer(loss=loss, seed=seed, **kwargs)
+    return UDPEchoServer(loss=loss, seed=seed, delay=delay, **kwargs)
 
 
 def http_server(directory=".", **kwargs) -> HTTPServer:

@@ -186,6 +186,26 @@ def test_udp_without_loss_echoes_everything():
         assert srv.dropped == 0
 
 
+def test_udp_delay_holds_each_echo_back():
+    """delay=(0.02, 0.03) makes every round trip last at least 20 ms, and the echo still arrives."""
+    import time
+    with helpers.udp_echo_server(delay=(0.02, 0.03), seed=5) as srv, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(TIMEOUT)
+        for number in range(3):
+            started = time.perf_counter()
+            client.sendto(b"%d" % number, srv.address)
+            assert client.recvfrom(100)[0] == b"%d" % number
+            assert time.perf_counter() - started >= 0.02
+
+
+@pytest.mark.parametrize("delay", [-0.1, (0.03, 0.01), (0.0, 5.0), "fast", (0.1,), True])
+def test_udp_bad_delay_is_refused(delay):
+    """A delay that is not 0 to 1 s, or a (shortest, longest) pair in that order, raises ValueError."""
+    with pytest.raises(ValueError, match="delay"):
+        helpers.udp_echo_server(delay=delay)
+
+
 def test_ws_echo_with_sync_client():
     """The WebSocket echo server answers a synchronous client."""
     with helpers.ws_echo_server() as srv, sync_connect(srv.url, open_timeout=TIMEOUT) as ws:

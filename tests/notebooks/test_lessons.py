@@ -31,7 +31,8 @@ REQUIRED_TERMS = {
         "127.0.0.1", "1024", "65535", "handshake", "SYN", "FIN",
     ],
     "05-udp": ["SOCK_DGRAM", "sendto", "recvfrom", "udp_echo_server", "loss", "timeout", "retry",
-               "broadcast", "SO_BROADCAST", "127.255.255.255", "multicast", "IP_ADD_MEMBERSHIP"],
+               "broadcast", "SO_BROADCAST", "127.255.255.255", "multicast", "IP_ADD_MEMBERSHIP",
+               "perf_counter", "round-trip time", "statistics.mean", "jitter"],
     "06-names-addresses": [
         "gethostname", "getfqdn", "gethostbyname", "getaddrinfo", "IPPROTO_TCP", "::1",
         "inet_pton", "ipaddress", "/etc/services", "getservbyname", "gaierror", "AI_PASSIVE", "dual-stack",
