@@ -15,7 +15,9 @@ transport asked for:
   and lessons that stopped on an error output;
 - the peak memory of a student's kernels (resident set of the kernel and its
   children, sampled every 0.2 s), and the machine's memory in use at the peak
-  minus before the run, divided by the class size.
+  minus before the run, divided by the class size;
+- the CPU time (user + system) of a student's kernels over all lessons, read at
+  each kernel's last sample (so up to 0.2 s of each kernel is missed).
 
 ``--transport tcp`` is jupyter_client's default (five TCP ports per kernel,
 chosen free and bound a moment later by the kernel); ``ipc`` is what the
@@ -82,12 +84,16 @@ class KernelMemory:
 
     def __init__(self):
         self.peak = 0
+        self.cpu_seconds = 0.0     # user + system time of the kernels, summed at their last sample
+        self._cpu_of_current = 0.0
         self._pid = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def watch(self, pid: int | None) -> None:
+        self.cpu_seconds += self._cpu_of_current
+        self._cpu_of_current = 0.0
         self._pid = pid
 
     def _sample(self) -> None:
@@ -97,11 +103,14 @@ class KernelMemory:
                 continue
             try:
                 process = psutil.Process(pid)
-                total = process.memory_info().rss + sum(
-                    child.memory_info().rss for child in process.children(recursive=True))
+                family = [process, *process.children(recursive=True)]
+                total = sum(member.memory_info().rss for member in family)
+                times = [member.cpu_times() for member in family]
             except psutil.Error:
                 continue
             self.peak = max(self.peak, total)
+            if pid == self._pid:
+                self._cpu_of_current = sum(t.user + t.system for t in times)
 
     def close(self) -> None:
         self._stop.set()
@@ -151,7 +160,7 @@ def student(number: int, root: str, lessons: list[str], transport: str, ready, g
     memory.close()
     results.put({"student": number, "language": language, "seconds": seconds,
                  "start failed": outcomes.count("start failed"), "error output": outcomes.count("error output"),
-                 "peak": memory.peak})
+                 "peak": memory.peak, "cpu": memory.cpu_seconds})
 
 
 def run_class(size: int, lessons: list[str], transport: str) -> dict:
@@ -193,7 +202,7 @@ def print_table(rows: list[dict], lesson_count: int) -> None:
              for row in rows if row["size"] == 1 and row["students"]}
     print(f"\n{lesson_count} lessons per student, {psutil.cpu_count()} cores\n")
     header = ("students", "transport", "wall s", "student s", "x alone", "start failed", "error output",
-              "kernel peak MB", "machine MB/student")
+              "kernel peak MB", "machine MB/student", "kernel CPU s/student")
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     for row in rows:
@@ -205,7 +214,8 @@ def print_table(rows: list[dict], lesson_count: int) -> None:
         peak = statistics.median(s["peak"] for s in students) / 2**20 if students else float("nan")
         print(f"{row['size']} | {row['transport']} | {row['wall']:.0f} | {mean:.0f} | {ratio:.1f} | "
               f"{failed} of {row['size'] * lesson_count} | {errors} | {peak:.0f} | "
-              f"{row['memory per student'] / 2**20:.0f}")
+              f"{row['memory per student'] / 2**20:.0f} | "
+              f"{statistics.mean(s['cpu'] for s in students) if students else float('nan'):.1f}")
 
 
 def main(argv=None) -> int:
