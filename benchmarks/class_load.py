@@ -125,6 +125,9 @@ def run_lesson(path: Path, transport: str, runtime: Path, memory: KernelMemory) 
     from traitlets.config import Config
 
     notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:   # the stored run's counts would make a kernel that never started look as if it ran
+        if cell.cell_type == "code":
+            cell.execution_count, cell.outputs = None, []
     settings = {"transport": transport, "connection_file": str(runtime / f"kernel-{path.name[:2]}.json")}
     if transport == "ipc":
         settings["ip"] = str(runtime / f"k{path.name[:2]}")   # socket files: rt/k05-1, rt/k05-2 ...
