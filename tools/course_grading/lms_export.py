@@ -58,7 +58,8 @@ ID_COLUMNS = {"canvas": ("sis", "canvas"), "moodle": ("email", "idnumber")}
 # first cell is "Points Possible" sets each assignment's points (check_for_non_student_row, process_pp).
 # process_student finds a student by the ID column (Canvas's user id) first, then by SIS User ID, then by
 # SIS Login ID, then by name; and parse_assignments creates a new assignment for a header that matches no
-# existing assignment's title (or "title (id)").
+# existing assignment's title (or "title (id)"). Canvas's import page links its guide for the format, "How do I
+# import grades in the Gradebook?" (community.canvaslms.com, Instructor Guide).
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS = "Points Possible"
 # Moodle's CSV import lets the teacher choose the column that identifies users ("Map from") and the user
@@ -74,6 +75,10 @@ MOODLE_IDENTITY = ["First name", "Last name", "ID number", "Email address"]
 # saved from there, the platform would get the damaged names.
 ENCODING = "utf-8-sig"
 
+# With --allow-ungraded their cells stay empty, which both importers read as "no grade": nothing changes
+# where the platform has no grade for that cell yet, but a grade it has is removed. Canvas sends a cell only
+# when it differs from the current grade (ProcessGradebookUpload.populateGradeDataPerSubmission), so an empty
+# one clears an existing score; Moodle's update_grade_item (load_data.php) makes '' a null grade.
 #: Statuses whose score is not final: never written as a number.
 PENDING = {
     "not graded": "submitted, but no autograded notebook",
