@@ -7,6 +7,7 @@
 - ``limits``: the sentence, in the course language, naming a sandbox limit a submission reached.
 - ``settings``: a bad setting stops every nbgrader command (exit 2) instead of running with defaults.
 - ``export``: ``nbgrader export`` with a ``status`` column (missing, failed and zero told apart).
+- ``lms_export``: ``tools/course export-grades``, the gradebook as a CSV file Canvas or Moodle imports.
 - ``feedback_page``: the feedback page's labels in the course language (its template).
 - ``languages``: an assignment is graded in the language it was registered in, or not at all.
 - ``collect``: ``nbgrader zip_collect`` reads Moodle's and Canvas's download names.

@@ -5,6 +5,7 @@ Commands:
 - ``grade``: grade an assignment (or all) for the whole class in parallel (``parallel``);
 - ``regrade``: grade again with ``--force`` and rewrite the feedback pages (``regrade``);
 - ``student-edition``: write the course as students get it, without solutions (``student_edition``);
+- ``export-grades``: the gradebook as a CSV file for Canvas or Moodle (``lms_export``);
 - ``worker``: one grading process of ``grade`` (started by ``grade`` itself, not by hand).
 
 The package is loaded from its folder under the name ``nbgrader_config.py``
@@ -15,6 +16,7 @@ Typical use::
 
     tools/course grade a2-tcp-client --workers 2
     tools/course student-edition ../sockets-students --git
+    tools/course export-grades --format canvas
 """
 
 import importlib.util
@@ -67,6 +69,7 @@ COMMANDS = {
     "regrade": ("regrade", "main"),
     "worker": ("worker", "main"),
     "student-edition": ("student_edition", "main"),
+    "export-grades": ("lms_export", "main"),
 }
 
 

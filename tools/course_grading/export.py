@@ -29,7 +29,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import CsvExportPlugin
 
-__all__ = ["StatusCsvExport", "FIELDS", "STATUSES"]
+__all__ = ["StatusCsvExport", "FIELDS", "STATUSES", "status_rows"]
 
 #: nbgrader's CSV columns, then the course's ``status``.
 FIELDS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -48,19 +48,7 @@ class StatusCsvExport(CsvExportPlugin):
     def export(self, gradebook: Gradebook) -> None:
         dest = self.to or "grades.csv"
         coursedir = CourseDirectory(parent=self)
-        wanted_students = {str(s) for s in self.student}
-        wanted_assignments = {str(a) for a in self.assignment}
-        rows = []
-        for assignment in gradebook.assignments:
-            if wanted_assignments and assignment.name not in wanted_assignments:
-                continue
-            students = {student.id: student for student in gradebook.students}
-            for student_id in _submitters(coursedir, assignment.name):
-                students.setdefault(student_id, None)
-            for student_id in sorted(students):
-                if wanted_students and student_id not in wanted_students:
-                    continue
-                rows.append(self._row(gradebook, coursedir, assignment, student_id, students[student_id]))
+        rows = status_rows(gradebook, coursedir, {str(a) for a in self.assignment}, {str(s) for s in self.student})
         self.log.info("Exporting grades to %s", dest)
         with open(dest, "w", newline="", encoding="utf-8") as stream:
             writer = csv.DictWriter(stream, fieldnames=FIELDS)
@@ -73,29 +61,56 @@ class StatusCsvExport(CsvExportPlugin):
                 self.log.warning("Not graded: student %s, %s (submitted, no autograded notebook: grade it again)",
                                  row["student_id"], row["assignment"])
 
-    def _row(self, gradebook, coursedir, assignment, student_id, student) -> dict:
-        row = {
-            "assignment": assignment.name, "duedate": assignment.duedate or "", "student_id": student_id,
-            "last_name": getattr(student, "last_name", None) or "", "first_name": getattr(student, "first_name", None) or "",
-            "email": getattr(student, "email", None) or "", "max_score": assignment.max_score,
-        }
-        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student_id, assignment.name)).is_dir()
-        autograded = Path(coursedir.format_path(coursedir.autograded_directory, student_id, assignment.name))
-        try:
-            submission = gradebook.find_submission(assignment.name, student_id)
-        except MissingEntry:
-            submission = None
-        if submission is None and not submitted:
-            return {**row, "timestamp": "", "raw_score": 0.0, "late_submission_penalty": 0.0, "score": 0.0,
-                    "status": "not submitted"}
-        if submission is None or not any(autograded.glob("*.ipynb")):
-            timestamp = submission.timestamp if submission is not None else ""
-            return {**row, "timestamp": timestamp or "", "raw_score": "", "late_submission_penalty": "", "score": "",
-                    "status": "not graded"}
-        penalty = submission.late_submission_penalty or 0.0
-        return {**row, "timestamp": submission.timestamp or "", "raw_score": submission.score,
-                "late_submission_penalty": penalty, "score": max(0.0, submission.score - penalty),
-                "status": "needs manual grading" if submission.needs_manual_grade else "graded"}
+
+def status_rows(gradebook: Gradebook, coursedir: CourseDirectory, assignments=(), students=()) -> list[dict]:
+    """One row of ``FIELDS`` per assignment and student (roster and submitters), with its status.
+
+    ``assignments`` and ``students`` keep only those names (empty: all). The
+    LMS export (``lms_export``) reads the same rows, so both tell missing work
+    from a zero in one place.
+
+    Typical use::
+
+        with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+            rows = status_rows(gradebook, coursedir, {"a1-sockets"})
+    """
+    rows = []
+    for assignment in gradebook.assignments:
+        if assignments and assignment.name not in assignments:
+            continue
+        roster = {student.id: student for student in gradebook.students}
+        for student_id in _submitters(coursedir, assignment.name):
+            roster.setdefault(student_id, None)
+        for student_id in sorted(roster):
+            if students and student_id not in students:
+                continue
+            rows.append(_row(gradebook, coursedir, assignment, student_id, roster[student_id]))
+    return rows
+
+
+def _row(gradebook, coursedir, assignment, student_id, student) -> dict:
+    row = {
+        "assignment": assignment.name, "duedate": assignment.duedate or "", "student_id": student_id,
+        "last_name": getattr(student, "last_name", None) or "", "first_name": getattr(student, "first_name", None) or "",
+        "email": getattr(student, "email", None) or "", "max_score": assignment.max_score,
+    }
+    submitted = Path(coursedir.format_path(coursedir.submitted_directory, student_id, assignment.name)).is_dir()
+    autograded = Path(coursedir.format_path(coursedir.autograded_directory, student_id, assignment.name))
+    try:
+        submission = gradebook.find_submission(assignment.name, student_id)
+    except MissingEntry:
+        submission = None
+    if submission is None and not submitted:
+        return {**row, "timestamp": "", "raw_score": 0.0, "late_submission_penalty": 0.0, "score": 0.0,
+                "status": "not submitted"}
+    if submission is None or not any(autograded.glob("*.ipynb")):
+        timestamp = submission.timestamp if submission is not None else ""
+        return {**row, "timestamp": timestamp or "", "raw_score": "", "late_submission_penalty": "", "score": "",
+                "status": "not graded"}
+    penalty = submission.late_submission_penalty or 0.0
+    return {**row, "timestamp": submission.timestamp or "", "raw_score": submission.score,
+            "late_submission_penalty": penalty, "score": max(0.0, submission.score - penalty),
+            "status": "needs manual grading" if submission.needs_manual_grade else "graded"}
 
 
 def _submitters(coursedir: CourseDirectory, assignment: str) -> list[str]:
