@@ -1,0 +1,70 @@
+"""nbgrader's exchange for the trial hub, and the configuration every single-user server reads.
+
+The layout and modes are nbgrader's own (its ``release_assignment`` makes
+the same ones); here root makes them once, with the instructor as owner of
+the course's folders, so nothing depends on who runs the first command::
+
+    exchange/                    root   1777  nbgrader checks for 777; the sticky bit stops users
+                                              deleting or renaming what others made
+    exchange/sockets/            instr  0755
+    exchange/sockets/outbound/   instr  0755  released assignments: everyone reads, only the instructor writes
+    exchange/sockets/inbound/    instr  2733  submissions: students write, cannot list; only the instructor reads
+    exchange/sockets/feedback/   instr  0711  feedback under unguessable names: no listing
+
+Typical use::
+
+    make_exchange(state.exchange, instructor="teacher")
+    write_nbgrader_config(state.jupyter_config, state.exchange)
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+from pathlib import Path
+
+from .state import COURSE_ID
+
+__all__ = ["LAYOUT", "make_exchange", "nbgrader_config_text", "write_nbgrader_config"]
+
+#: Folder under the exchange root -> its mode (owner: the instructor).
+LAYOUT = {
+    COURSE_ID: 0o755,
+    f"{COURSE_ID}/outbound": 0o755,
+    f"{COURSE_ID}/inbound": 0o2733,
+    f"{COURSE_ID}/feedback": 0o711,
+}
+
+
+def make_exchange(root: Path, instructor: str) -> Path:
+    """Create (or repair) the exchange at ``root`` for ``instructor``; return the root."""
+    root.mkdir(parents=True, exist_ok=True)
+    os.chown(root, 0, 0)
+    os.chmod(root, 0o1777)
+    account = pwd.getpwnam(instructor)
+    for relative, mode in LAYOUT.items():
+        folder = root / relative
+        folder.mkdir(exist_ok=True)
+        os.chown(folder, account.pw_uid, account.pw_gid)
+        os.chmod(folder, mode)
+    return root
+
+
+def nbgrader_config_text(exchange: Path) -> str:
+    """The nbgrader settings every hub user shares: where the exchange is and which course this is."""
+    return (
+        "# Written by tools/course hub start: the trial hub's nbgrader exchange (tools/course_hub/exchange.py).\n"
+        "c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {str(exchange)!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+    )
+
+
+def write_nbgrader_config(folder: Path, exchange: Path) -> Path:
+    """Write ``nbgrader_config.py`` into ``folder`` (on every server's ``JUPYTER_CONFIG_PATH``), readable by all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o755)
+    path = folder / "nbgrader_config.py"
+    path.write_text(nbgrader_config_text(exchange), encoding="utf-8")
+    os.chmod(path, 0o644)
+    return path

@@ -1,0 +1,174 @@
+"""Start and stop the hub process: free ports, the proxy from npm, readiness through the hub's API.
+
+configurable-http-proxy refuses port 0, so the hub cannot let the system
+choose when it binds. ``free_port()`` binds port 0, reads the number and
+closes the socket; another program may take that port before the hub binds
+it. Rather than hope, ``start_hub`` retries: if the hub or its proxy exits
+with "address already in use" while starting, it picks new ports and starts
+again (three attempts). The hub needs three ports: the public one (the
+proxy), the proxy's REST API and the hub's own (the proxy forwards to it).
+
+Readiness is the hub's answer through the proxy to ``GET /hub/api/``, polled
+with a deadline while watching the process, so a hub that dies at start is
+reported at once with its log's end.
+
+Typical use::
+
+    ensure_proxy()
+    url = start_hub(state, config)     # "http://127.0.0.1:PORT/"
+    stop_hub(state)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .state import REPO_ROOT, HubError, HubState
+
+__all__ = ["HUB_CONFIG", "ensure_proxy", "free_port", "hub_running", "proxy_command", "start_hub", "stop_hub"]
+
+HUB_DIR = REPO_ROOT / "hub"
+HUB_CONFIG = HUB_DIR / "jupyterhub_config.py"
+#: npm puts the proxy's launcher here (``npm install --prefix hub``, version range in hub/package.json).
+PROXY = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+ADDRESS_IN_USE = ("EADDRINUSE", "Address already in use", "address already in use")
+ATTEMPTS = 3
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free a moment ago on ``host`` (see the module docstring for the race)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def proxy_command() -> Path:
+    """The course-local configurable-http-proxy (``HubError`` if it is not installed)."""
+    if not os.access(PROXY, os.X_OK):
+        raise HubError(f"configurable-http-proxy is not installed in {PROXY.parent}: run tools/course hub start")
+    return PROXY
+
+
+def ensure_proxy(timeout: float = 300) -> Path:
+    """Install configurable-http-proxy from npm into ``hub/node_modules`` unless it is there."""
+    if not os.access(PROXY, os.X_OK):
+        try:
+            done = subprocess.run(["npm", "install", "--prefix", str(HUB_DIR), "--no-audit", "--no-fund"],
+                                  capture_output=True, text=True, timeout=timeout)
+        except FileNotFoundError:
+            raise HubError("npm is missing: install Node.js 20 or newer (Debian: apt-get install nodejs npm)") from None
+        if done.returncode != 0:
+            raise HubError(f"npm install --prefix {HUB_DIR} failed:\n{done.stderr.strip()[-2000:]}")
+    return proxy_command()
+
+
+def _hub_api_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "hub/api/", timeout=2) as response:
+            return response.status == 200 and "version" in json.load(response)
+    except (OSError, ValueError):
+        return False
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _launch(state: HubState, config: Path) -> subprocess.Popen:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER", "JPY_"))}
+    env["COURSE_HUB_STATE"] = str(state.root)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")])
+    descriptor = os.open(state.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)],
+            cwd=state.secrets, env=env, stdin=subprocess.DEVNULL, stdout=descriptor, stderr=subprocess.STDOUT,
+            start_new_session=True,  # the hub outlives this command; Ctrl+C here does not reach it
+        )
+    finally:
+        os.close(descriptor)
+
+
+def start_hub(state: HubState, config: Path = HUB_CONFIG, timeout: float = 90) -> str:
+    """Start the hub in the background and return its address once its API answers through the proxy."""
+    if hub_running(state):
+        raise HubError(f"the hub is running already (pid {state.pid_file.read_text().strip()}); tools/course hub stop first")
+    for attempt in range(1, ATTEMPTS + 1):
+        settings = state.settings()
+        settings["ports"] = {"public": free_port(), "proxy_api": free_port(), "hub": free_port()}
+        state.save_settings(settings)
+        log_start = state.log.stat().st_size if state.log.exists() else 0
+        process = _launch(state, config)
+        state.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
+        url = f"http://127.0.0.1:{settings['ports']['public']}/"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if _hub_api_up(url):
+                return url
+            try:
+                process.wait(timeout=0.25)  # the pause between two polls, and the hub's death noticed at once
+            except subprocess.TimeoutExpired:
+                continue
+            break
+        else:
+            _terminate(process.pid)
+            raise HubError(f"the hub did not answer within {timeout:g} s; its log ends:\n{_log_tail(state.log)}")
+        state.pid_file.unlink(missing_ok=True)
+        with open(state.log, encoding="utf-8", errors="replace") as log:
+            log.seek(log_start)
+            this_run = log.read()
+        if attempt < ATTEMPTS and any(mark in this_run for mark in ADDRESS_IN_USE):
+            continue  # another program took one of the ports between free_port() and the bind: new ports
+        raise HubError(f"the hub stopped with exit code {process.returncode}; its log ends:\n{_log_tail(state.log)}")
+    raise HubError("unreachable")
+
+
+def hub_running(state: HubState) -> bool:
+    """True if the pid file names a live jupyterhub process."""
+    try:
+        pid = int(state.pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return False
+    return b"jupyterhub" in cmdline
+
+
+def _terminate(pid: int, timeout: float = 30) -> None:
+    """SIGTERM (the hub stops its proxy and the servers), then SIGKILL to the group after ``timeout``."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+        ready, _, _ = select.select([handle], [], [], timeout)  # readable when the process has exited
+        if not ready:
+            os.killpg(pid, signal.SIGKILL)
+            select.select([handle], [], [], 10)
+    except ProcessLookupError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def stop_hub(state: HubState, timeout: float = 30) -> bool:
+    """Stop the hub started by ``start_hub``; False when none was running."""
+    if not hub_running(state):
+        state.pid_file.unlink(missing_ok=True)
+        return False
+    _terminate(int(state.pid_file.read_text().strip()), timeout)
+    state.pid_file.unlink(missing_ok=True)
+    return True
