@@ -36,7 +36,7 @@ from pathlib import Path
 
 from .state import REPO_ROOT, HubError, HubState, open_course
 
-__all__ = ["HomePlan", "RUNTIME", "LESSONS", "INSTRUCTOR_COURSE", "prepare_home"]
+__all__ = ["HomePlan", "INSTRUCTOR_COURSE", "LESSONS", "RUNTIME", "prepare_home", "server_environment"]
 
 #: The runtime folder inside a home (Jupyter's default place, so a terminal's ``jupyter`` finds it too).
 RUNTIME = Path(".local", "share", "jupyter", "runtime")
@@ -70,15 +70,15 @@ def _as_user(name: str, code: str, *args: str) -> None:
         raise HubError(f"preparing the home of {name} failed:\n{done.stderr.strip()[-2000:]}")
 
 
-#: Runs as the student: copy the lessons once, preset settings once, make the runtime folder.
-STUDENT_SETUP = r"""
+#: Runs as the person: copy the lessons once (students), preset settings once, make the runtime folder.
+HOME_SETUP = r"""
 import json, os, shutil, sys
 from pathlib import Path
 lessons, lesson_dir, runtime, settings_json = sys.argv[1:5]
 home = Path.home()
 os.umask(0o077)
 target = home / lesson_dir
-if not target.exists():
+if lessons and not target.exists():
     shutil.copytree(lessons, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
 for relative, values in json.loads(settings_json).items():
     path = home / ".jupyter" / "lab" / "user-settings" / relative
@@ -91,8 +91,8 @@ os.chmod(folder, 0o700)
 """
 
 
-def student_settings(lang: str) -> dict[str, dict]:
-    """JupyterLab user settings for a student: the course's overrides and the interface language."""
+def jupyterlab_settings(lang: str) -> dict[str, dict]:
+    """JupyterLab user settings for a hub user: the course's overrides and the interface language of ``lang``."""
     settings = {}
     overrides = json.loads(open_course.COURSE_SETTINGS.read_text(encoding="utf-8"))
     for plugin_id, values in overrides.items():
@@ -112,27 +112,41 @@ def check_socket_paths(home: Path) -> None:
                        f"{open_course.SOCKET_PATH_LIMIT} bytes): use shorter user names or a shorter home root")
 
 
-def prepare_home(state: HubState, name: str) -> HomePlan:
-    """Prepare ``name``'s home (see the module docstring) and say how to start their server."""
+def server_environment(state: HubState, name: str) -> dict[str, str]:
+    """What the hub adds to ``name``'s server environment; a ``runuser`` command as that user needs the same.
+
+    Typical use::
+
+        env = server_environment(state, "alice")   # runuser -u alice -- env K=V ... nbgrader fetch_assignment a1-sockets
+    """
     home = Path(pwd.getpwnam(name).pw_dir)
-    check_socket_paths(home)
-    lang = state.language_of(name)
-    environment = {
+    return {
+        "HOME": str(home),
+        "USER": name,
         "JUPYTER_RUNTIME_DIR": str(home / RUNTIME),
         # The hub's nbgrader_config.py (exchange, course id) is on every server's config path.
         "JUPYTER_CONFIG_PATH": str(state.jupyter_config),
         # helpers.setup() speaks this language in fetched exercises too, whose folder has no language tag;
         # the instructor's nbgrader_config.py reads it as the grading language.
-        "COURSE_LANG": lang,
+        "COURSE_LANG": state.language_of(name),
+        # tools/course (grade, regrade) in the instructor's copy of the course uses the hub's venv.
+        "COURSE_VENV": sys.prefix,
         # nbgrader runs alembic by name; kernels should find the course's python and pip.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
     }
+
+
+def prepare_home(state: HubState, name: str) -> HomePlan:
+    """Prepare ``name``'s home (see the module docstring) and say how to start their server."""
+    home = Path(pwd.getpwnam(name).pw_dir)
+    check_socket_paths(home)
+    lang = state.language_of(name)
+    environment = server_environment(state, name)
     if name == state.settings().get("instructor"):
         course = home / INSTRUCTOR_COURSE
         if not course.exists():
             copy_instructor_course(course, name)
-        _as_user(name, "import os, sys; os.makedirs(sys.argv[1], mode=0o700, exist_ok=True); os.chmod(sys.argv[1], 0o700)",
-                 str(home / RUNTIME))
+        _as_user(name, HOME_SETUP, "", "", str(RUNTIME), json.dumps(jupyterlab_settings(lang)))
         return HomePlan(home, course, "/lab", environment)
 
     edition = state.student_edition
@@ -141,7 +155,7 @@ def prepare_home(state: HubState, name: str) -> HomePlan:
     lesson_lang, lesson = open_course.start_lesson(lang, edition)
     lessons = edition / "notebooks" / lesson_lang
     lesson_dir = LESSONS / "notebooks" / lesson_lang
-    _as_user(name, STUDENT_SETUP, str(lessons), str(lesson_dir), str(RUNTIME), json.dumps(student_settings(lang)))
+    _as_user(name, HOME_SETUP, str(lessons), str(lesson_dir), str(RUNTIME), json.dumps(jupyterlab_settings(lang)))
     return HomePlan(home, home, f"/lab/tree/{(lesson_dir / lesson.name).as_posix()}", environment)
 
 
