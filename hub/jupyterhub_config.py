@@ -101,7 +101,6 @@ def pre_spawn_hook(spawner):
     spawner.notebook_dir = str(plan.notebook_dir)
     spawner.default_url = plan.default_url
     spawner.environment = {**spawner.environment, **plan.environment}
-    spawner.popen_kwargs = {**spawner.popen_kwargs, "cwd": str(plan.notebook_dir)}
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook

@@ -183,6 +183,24 @@ def test_feedback_lands_only_in_its_students_home(hub, cycle):
         assert re.search(rf"Score:\s*{expected}(\.0)?\s*/\s*4", re.sub(r"<[^>]+>", " ", text)), name
 
 
+def test_the_assignments_tab_of_each_student_shows_a1(hub, cycle):
+    """nbgrader's Assignments tab (its server API) of every student lists a1-sockets of course sockets."""
+    for name in hub.students:
+        response = hub.sessions[name].api("GET", "assignments", params={"course_id": "sockets"})
+        assert response.status_code == 200, response.text
+        listed = response.json()
+        assert listed["success"], listed
+        assert ASSIGNMENT in {entry["assignment_id"] for entry in listed["value"]}, (name, listed["value"])
+
+
+def test_the_instructors_formgrader_reads_the_course(hub, cycle):
+    """The instructor's formgrader (server API) lists a1-sockets with the course's two submissions."""
+    response = hub.sessions[hub.instructor].api("GET", "formgrader/api/assignments")
+    assert response.status_code == 200, response.text
+    assignments = {entry["name"]: entry for entry in response.json()}
+    assert assignments[ASSIGNMENT]["num_submissions"] == 2
+
+
 # ---- isolation ------------------------------------------------------------------------------------------
 
 def denied(done) -> bool:

@@ -48,6 +48,18 @@ INSTRUCTOR_COURSE = Path("course")
 INSTRUCTOR_PARTS = ("nbgrader_config.py", "tools", "solutions", "exercises", "requirements.txt", "pyproject.toml")
 
 
+#: ~/.jupyter/nbgrader_config.py of the instructor: the course's configuration, wherever nbgrader runs.
+INSTRUCTOR_CONFIG = """\
+# Written by the course's hub (tools/course_hub/homes.py): the formgrader of your JupyterLab starts in
+# your home folder, and nbgrader commands may run anywhere; they all read the course's configuration.
+import os
+COURSE = {course!r}
+c = get_config()  # noqa: F821
+if os.path.realpath(os.getcwd()) != os.path.realpath(COURSE):  # from the course folder nbgrader reads it anyway
+    load_subconfig(os.path.join(COURSE, "nbgrader_config.py"))  # noqa: F821
+"""
+
+
 @dataclass
 class HomePlan:
     """How the hub starts one person's server: folders, first page and extra environment."""
@@ -173,4 +185,12 @@ def copy_instructor_course(target: Path, name: str) -> None:
     for folder, dirs, files in os.walk(target):
         for entry in [folder, *(os.path.join(folder, f) for f in dirs + files)]:
             os.lchown(entry, account.pw_uid, account.pw_gid)
+    # The hub starts every server in the home folder (LocalProcessSpawner changes to it, whatever the
+    # spawner's cwd), and nbgrader's formgrader reads nbgrader_config.py from there or from ~/.jupyter.
+    config = Path(account.pw_dir) / ".jupyter" / "nbgrader_config.py"
+    if not config.exists():
+        config.parent.mkdir(mode=0o700, exist_ok=True)
+        os.lchown(config.parent, account.pw_uid, account.pw_gid)
+        config.write_text(INSTRUCTOR_CONFIG.format(course=str(target)), encoding="utf-8")
+        os.lchown(config, account.pw_uid, account.pw_gid)
 
