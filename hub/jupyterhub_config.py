@@ -12,6 +12,8 @@ and the message: a hub that starts must be one that works.
   which the hub is). Every person has a random password of their own, which
   ``tools/course hub`` set with chpasswd and wrote to ``secrets/passwords.csv``
   (root only). Only the hub's Unix group may sign in; the instructor is the admin.
+  With ``lti13.json`` in the state folder, sign-in goes through the school's
+  platform instead (ltiauthenticator's LTI13Authenticator), for roster members only.
 - Servers: LocalProcessSpawner runs the venv's ``jupyterhub-singleuser`` as the
   person's Unix user, kernels on ZMQ's IPC transport (no TCP port race while a
   class starts its kernels; the socket files sit in the person's 0700 runtime
@@ -21,6 +23,7 @@ and the message: a hub that starts must be one that works.
 """
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -58,6 +61,29 @@ if not (state.student_edition / "notebooks").is_dir():
     raise HubError(f"no student edition in {state.student_edition}: tools/course hub start builds it")
 ports = settings["ports"]
 
+#: Settings of ltiauthenticator's LTI13Authenticator that ``lti13.json`` may give (docs/hub.md).
+LTI13_KEYS = {"issuer", "client_id", "authorize_url", "jwks_endpoint", "username_key", "uri_scheme", "tool_name", "tool_description"}
+LTI13_REQUIRED = ("issuer", "client_id", "authorize_url", "jwks_endpoint")
+
+
+def lti13_settings(hub_state: HubState) -> dict | None:
+    """``<state>/lti13.json`` checked (None without it: the hub's own login form and PAM)."""
+    path = hub_state.root / "lti13.json"
+    if not path.is_file():
+        return None
+    values = json.loads(path.read_text(encoding="utf-8"))
+    unknown = sorted(set(values) - LTI13_KEYS)
+    missing = [key for key in LTI13_REQUIRED if not values.get(key)]
+    if unknown or missing:
+        raise HubError(f"{path}: " + "; ".join(filter(None, [
+            unknown and f"unknown settings {', '.join(unknown)} (known: {', '.join(sorted(LTI13_KEYS))})",
+            missing and f"missing {', '.join(missing)}"])))
+    if isinstance(values["client_id"], str):
+        values["client_id"] = [values["client_id"]]
+    values["client_id"] = set(values["client_id"])
+    return values
+
+
 # ---- addresses: 127.0.0.1 only, ports chosen by tools/course hub start ------------------------------
 c.JupyterHub.bind_url = f"http://127.0.0.1:{ports['public']}/"
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{ports['hub']}"
@@ -70,10 +96,19 @@ c.JupyterHub.pid_file = str(state.secrets / "jupyterhub-process.pid")
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops everyone's server: a trial leaves nothing running
 
 # ---- who may sign in --------------------------------------------------------------------------------
-c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
-c.PAMAuthenticator.allowed_groups = {settings["group"]}  # students added later sign in without a restart
 c.Authenticator.admin_users = {settings["instructor"]}
-c.PAMAuthenticator.open_sessions = False  # no login session per server: nothing here needs pam_systemd
+lti13 = lti13_settings(state)
+if lti13 is None:
+    c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
+    c.PAMAuthenticator.allowed_groups = {settings["group"]}  # students added later sign in without a restart
+    c.PAMAuthenticator.open_sessions = False  # no login session per server: nothing here needs pam_systemd
+else:
+    # Sign-in from the school's platform (docs/hub.md, "Log-in through LTI 1.3"). The platform names the
+    # user (username_key); the hub serves only people on the roster, who have a Unix account of that name.
+    c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    for key, value in lti13.items():
+        setattr(c.LTI13Authenticator, key, value)
+    c.Authenticator.allowed_users = {*state.roster(), settings["instructor"]}
 c.JupyterHub.admin_access = False  # the instructor sees students' work through nbgrader, not their servers
 
 # The course's own service token: tools/course hub and the tests read users and servers with it.

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from trial_hub import REPO, TrialHub, accounts
 
@@ -95,6 +96,7 @@ def run_jupyterhub(trial: TrialHub) -> subprocess.CompletedProcess:
     ("no student edition", "no student edition in"),
     ("unknown roster language", "unknown language 'pt'"),
     ("no instructor", "has no instructor or ports"),
+    ("LTI 1.3 without jwks_endpoint", "lti13.json: missing jwks_endpoint"),
 ])
 def test_jupyterhub_refuses_a_broken_state(trial, broken, message):
     """The hub's configuration raises on a broken state folder: JupyterHub exits non-zero with the message."""
@@ -108,6 +110,9 @@ def test_jupyterhub_refuses_a_broken_state(trial, broken, message):
         (trial.state.student_edition / "notebooks" / "en").mkdir(parents=True)
     if broken == "unknown roster language":
         trial.state.save_roster({f"{trial.prefix}-s1": "pt"})
+    if broken.startswith("LTI"):
+        lti = {key: value for key, value in LTI13.items() if key != "jwks_endpoint"}
+        (trial.state.root / "lti13.json").write_text(json.dumps(lti), encoding="utf-8")
     done = run_jupyterhub(trial)
     assert done.returncode != 0
     assert message in done.stdout + done.stderr, (done.stdout + done.stderr)[-3000:]
@@ -119,3 +124,29 @@ def test_the_proxy_version_range_is_compatible_with_5_3():
     assert package["dependencies"] == {"configurable-http-proxy": "^5.3.0"}
     lock = json.loads((REPO / "hub" / "package-lock.json").read_text(encoding="utf-8"))
     assert lock["packages"]["node_modules/configurable-http-proxy"]["version"].startswith("5.")
+
+
+#: What a platform's administrator gives the instructor (here a made-up Moodle; nothing is contacted).
+LTI13 = {
+    "issuer": "https://moodle.example.edu",
+    "client_id": "sockets-hub-client",
+    "authorize_url": "https://moodle.example.edu/mod/lti/auth.php",
+    "jwks_endpoint": "https://moodle.example.edu/mod/lti/certs.php",
+    "username_key": "custom_username",
+    "tool_name": "Socket programming",
+}
+
+
+@root_only
+def test_lti13_json_switches_the_hub_to_the_platforms_sign_in(trial):
+    """With lti13.json the hub serves LTI 1.3's tool configuration, and its password form is gone."""
+    trial.state.prepare()
+    (trial.state.root / "lti13.json").write_text(json.dumps(LTI13), encoding="utf-8")
+    url = trial.start()
+    config = requests.get(url + "hub/lti13/config", timeout=30)
+    assert config.status_code == 200, config.text
+    tool = config.json()
+    assert tool["title"] == "Socket programming"
+    assert tool["oidc_initiation_url"] == url + "hub/lti13/oauth_login"
+    login_page = requests.get(url + "hub/login", timeout=30)
+    assert 'name="password"' not in login_page.text
