@@ -2,7 +2,7 @@
 
 Commands (as root, on the Linux host that serves the class):
 
-- ``start [--instructor NAME] [--lang LANG] [--group GROUP] [--state DIR]``:
+- ``start [--instructor NAME] [--lang LANG] [--group GROUP] [--port PORT]`` (after ``--state DIR``):
   install the proxy (npm), create the hub's group and the instructor's
   account, build the student edition, make the nbgrader exchange, start
   JupyterHub in the background and print its address;
@@ -26,6 +26,7 @@ import argparse
 import importlib.util
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -60,8 +61,21 @@ def load_student_edition():
     return sys.modules[name]
 
 
-def readable_by_others(folder: Path) -> bool:
-    return folder.is_dir() and bool(folder.stat().st_mode & stat.S_IROTH)
+def exposed_secrets(root: Path) -> list[Path]:
+    """Folders of the instructor's repository that quote solutions or hidden tests and every host user may read.
+
+    ``solutions/``, ``tests/``, the solutions' catalogs and git's object store
+    (a clone's ``.git``, a worktree's common git folder) all hold hidden tests.
+    """
+    candidates = [root / "solutions", root / "tests", *sorted(root.glob("locale/*/solutions"))]
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                              capture_output=True, text=True, timeout=30)
+        if done.returncode == 0 and done.stdout.strip():
+            candidates.append(Path(done.stdout.strip()))
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return [folder for folder in candidates if folder.is_dir() and folder.stat().st_mode & stat.S_IROTH]
 
 
 def start(args) -> int:
@@ -98,12 +112,14 @@ def start(args) -> int:
     os.chmod(state.student_edition, 0o755)
     exchange.make_exchange(state.exchange, instructor)
     exchange.write_nbgrader_config(state.jupyter_config, state.exchange)
-    if readable_by_others(REPO_ROOT / "solutions"):
-        say(f"WARNING: {REPO_ROOT / 'solutions'} is readable by every user of this host, students included "
+    exposed = exposed_secrets(REPO_ROOT)
+    if exposed:
+        say("WARNING: every user of this host, students included, can read these folders, which hold the hidden "
+            f"tests: {', '.join(map(str, exposed))}. Close them with: chmod 700 {' '.join(map(str, exposed))} "
             "(docs/hub.md, 'What a shared host does not isolate').")
 
     state.save_settings({**state.settings(), "instructor": instructor, "lang": lang, "group": group})
-    url = launch.start_hub(state)
+    url = launch.start_hub(state, public_port=args.port)
     say(f"The hub is up at {url} (this host only). Passwords: {state.passwords} (root only).")
     say(f"Instructor: {instructor}, grading in {lang}. Add students with: tools/course hub add-students FILE")
     print(url)
@@ -160,6 +176,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     started.add_argument("--instructor", help="the instructor's Unix user name (created if missing)")
     started.add_argument("--lang", help="the grading language: en, es, fr, id or zh-TW (default: en)")
     started.add_argument("--group", help="the hub's Unix group (default: sockets-hub)")
+    started.add_argument("--port", type=int, help="the hub's port on 127.0.0.1, for a reverse proxy in front (default: a free port)")
     started.set_defaults(run=start)
     added = commands.add_parser("add-students", help="add the students of a roster file (id,language per line)")
     added.add_argument("file", type=Path)

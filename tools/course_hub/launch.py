@@ -102,13 +102,17 @@ def _launch(state: HubState, config: Path) -> subprocess.Popen:
         os.close(descriptor)
 
 
-def start_hub(state: HubState, config: Path = HUB_CONFIG, timeout: float = 90) -> str:
-    """Start the hub in the background and return its address once its API answers through the proxy."""
+def start_hub(state: HubState, config: Path = HUB_CONFIG, timeout: float = 90, public_port: int | None = None) -> str:
+    """Start the hub in the background and return its address once its API answers through the proxy.
+
+    ``public_port`` fixes the proxy's port (a reverse proxy in front of the hub points there);
+    by default every port is a free one.
+    """
     if hub_running(state):
         raise HubError(f"the hub is running already (pid {state.pid_file.read_text().strip()}); tools/course hub stop first")
     for attempt in range(1, ATTEMPTS + 1):
         settings = state.settings()
-        settings["ports"] = {"public": free_port(), "proxy_api": free_port(), "hub": free_port()}
+        settings["ports"] = {"public": public_port or free_port(), "proxy_api": free_port(), "hub": free_port()}
         state.save_settings(settings)
         log_start = state.log.stat().st_size if state.log.exists() else 0
         process = _launch(state, config)
