@@ -111,10 +111,11 @@ else:
     c.Authenticator.allowed_users = {*state.roster(), settings["instructor"]}
 c.JupyterHub.admin_access = False  # the instructor sees students' work through nbgrader, not their servers
 
-# The course's own service token: tools/course hub and the tests read users and servers with it.
-c.JupyterHub.services = [{"name": "course-admin", "api_token": state.secret("service-token")}]
+# The course's own service token (secrets/service-token): `tools/course hub status` reads who is on the
+# hub with it. Read-only scopes: a leaked token shows names and servers, and can change nothing.
+c.JupyterHub.services = [{"name": "course-status", "api_token": state.secret("service-token")}]
 c.JupyterHub.load_roles = [
-    {"name": "course-admin", "scopes": ["admin:users", "admin:servers", "read:hub"], "services": ["course-admin"]},
+    {"name": "course-status", "scopes": ["list:users", "read:users", "read:servers"], "services": ["course-status"]},
 ]
 
 # ---- the single-user servers ------------------------------------------------------------------------

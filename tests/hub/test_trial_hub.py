@@ -153,6 +153,15 @@ def test_each_home_holds_the_lessons_of_its_language_and_no_solution(hub):
             assert "BEGIN SOLUTION" not in notebook.read_text(encoding="utf-8"), notebook
 
 
+def test_status_lists_everyone_with_a_ready_server(hub):
+    """``tools/course hub status`` (the hub's API with the course's service token) shows each person's server ready."""
+    lines = [line.split("\t") for line in hub.cli("status").stdout.splitlines()]
+    found = {fields[0]: fields[1:4] for fields in lines}
+    expected = {name: ["student", lang, "server ready"] for name, lang in hub.students.items()}
+    expected[hub.instructor] = ["instructor", "en", "server ready"]
+    assert found == expected
+
+
 def test_a_wrong_password_does_not_sign_in(hub):
     """The login form refuses a student's name with another student's password."""
     s1, s2 = student(hub, "s1"), student(hub, "s2")

@@ -9,6 +9,8 @@ Commands (as root, on the Linux host that serves the class):
 - ``add-students FILE``: one ``id,language`` per line; every line is checked
   first, then each student gets a Unix account with a random password
   (``secrets/passwords.csv``, root only). A running hub takes them at once;
+- ``status``: one line per person who signed in: role, language, server (the hub's REST API,
+  with the course's service token);
 - ``stop``: stop the hub, its proxy and every server.
 
 A bad setting stops the command with exit code 2 and a message, before anything changes.
@@ -155,6 +157,25 @@ def add_students(args) -> int:
     return 0
 
 
+def status(args) -> int:
+    """Who is on the hub: one line per person (role, language, server), from the hub's REST API."""
+    from socket_course_hub import launch
+
+    state = args.state
+    if not launch.hub_running(state):
+        say("No hub is running.")
+        return 1
+    settings, roster = state.settings(), state.roster()
+    url = f"http://127.0.0.1:{settings['ports']['public']}/"
+    for user in launch.hub_users(url, state.secret("service-token")):
+        name = user["name"]
+        role = "instructor" if name == settings.get("instructor") else "student"
+        server = user.get("servers", {}).get("")
+        running = "server ready" if server and server.get("ready") else ("server starting" if server else "no server")
+        print(f"{name}\t{role}\t{roster.get(name, settings.get('lang', 'en'))}\t{running}\tlast activity {user.get('last_activity') or '-'}")
+    return 0
+
+
 def stop(args) -> int:
     from socket_course_hub import launch
 
@@ -181,6 +202,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     added = commands.add_parser("add-students", help="add the students of a roster file (id,language per line)")
     added.add_argument("file", type=Path)
     added.set_defaults(run=add_students)
+    commands.add_parser("status", help="list the hub's users and their servers").set_defaults(run=status)
     commands.add_parser("stop", help="stop the hub and every server").set_defaults(run=stop)
     return parser.parse_args(argv)
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .state import REPO_ROOT, HubError, HubState
 
-__all__ = ["HUB_CONFIG", "ensure_proxy", "free_port", "hub_running", "proxy_command", "start_hub", "stop_hub"]
+__all__ = ["HUB_CONFIG", "ensure_proxy", "free_port", "hub_running", "hub_users", "proxy_command", "start_hub", "stop_hub"]
 
 HUB_DIR = REPO_ROOT / "hub"
 HUB_CONFIG = HUB_DIR / "jupyterhub_config.py"
@@ -138,6 +138,21 @@ def start_hub(state: HubState, config: Path = HUB_CONFIG, timeout: float = 90, p
             continue  # another program took one of the ports between free_port() and the bind: new ports
         raise HubError(f"the hub stopped with exit code {process.returncode}; its log ends:\n{_log_tail(state.log)}")
     raise HubError("unreachable")
+
+
+def hub_users(url: str, token: str, timeout: float = 30) -> list[dict]:
+    """Every user of the hub at ``url`` with their servers (``GET /hub/api/users``, the service's token).
+
+    Typical use::
+
+        [user["name"] for user in hub_users("http://127.0.0.1:8000/", state.secret("service-token"))]
+    """
+    request = urllib.request.Request(url + "hub/api/users", headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
+    except urllib.error.URLError as error:
+        raise HubError(f"the hub's API at {url} did not answer: {error}") from None
 
 
 def hub_running(state: HubState) -> bool:
