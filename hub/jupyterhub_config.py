@@ -22,6 +22,7 @@ and the message: a hub that starts must be one that works.
   hub itself, on free ports ``tools/course hub start`` chose (CHP refuses port 0).
 """
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -131,9 +132,10 @@ c.Spawner.start_timeout = 90  # two cores starting a class's servers at once
 c.Spawner.http_timeout = 90
 
 
-def pre_spawn_hook(spawner):
+async def pre_spawn_hook(spawner):
     """Prepare the person's home (lessons, language, runtime folder) and point their server at it."""
-    plan = homes.prepare_home(state, spawner.user.name)
+    # In a thread: copying the lessons takes a second, and the hub's event loop serves everyone else meanwhile.
+    plan = await asyncio.to_thread(homes.prepare_home, state, spawner.user.name)
     spawner.notebook_dir = str(plan.notebook_dir)
     spawner.default_url = plan.default_url
     spawner.environment = {**spawner.environment, **plan.environment}

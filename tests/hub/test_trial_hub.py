@@ -70,12 +70,13 @@ def reference_notebook(released: dict) -> dict:
             source = "".join(cell["source"])
             answers[meta["grade_id"]] = "\n".join(line for line in source.split("\n") if "### BEGIN SOLUTION" not in line
                                                   and "### END SOLUTION" not in line)
+    filled = 0
     for cell in released["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
             cell["source"] = answers[grade_id]
-    assert len(answers) == 2 and all(
-        cell["source"] == answers.get(cell["metadata"].get("nbgrader", {}).get("grade_id"), cell["source"]) for cell in released["cells"])
+            filled += 1
+    assert filled == len(answers) == 2, "a1-sockets should have two solution cells in both notebooks"
     return released
 
 
