@@ -7,9 +7,11 @@ with ``hub/jupyterhub_config.py`` on a broken state folder.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +152,38 @@ def test_lti13_json_switches_the_hub_to_the_platforms_sign_in(trial):
     assert tool["oidc_initiation_url"] == url + "hub/lti13/oauth_login"
     login_page = requests.get(url + "hub/login", timeout=30)
     assert 'name="password"' not in login_page.text
+
+
+@root_only
+def test_a_taken_port_stops_start(trial):
+    """``start --port`` on a port another program listens on stops with exit 2 and names the port."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        done = trial.cli("start", "--instructor", trial.instructor, "--group", trial.group, "--port", str(port), check=False)
+    assert done.returncode == 2
+    assert f"port {port} of 127.0.0.1 is not free" in done.stderr
+
+
+@root_only
+def test_start_retries_when_a_chosen_port_is_taken_before_the_hub_binds_it(trial, monkeypatch):
+    """The race of free_port(): a port taken between the choice and the bind makes start pick new ports."""
+    trial.start()
+    trial.cli("stop")
+    launch = importlib.import_module("socket_course_hub.launch")
+    with socket.socket() as thief:  # the other program that takes the port first
+        thief.bind(("127.0.0.1", 0))
+        thief.listen()
+        taken = thief.getsockname()[1]
+        chosen = iter([taken])
+        real_free_port = launch.free_port
+        monkeypatch.setattr(launch, "free_port", lambda host="127.0.0.1": next(chosen, None) or real_free_port(host))
+        url = launch.start_hub(trial.state)
+    try:
+        assert f":{taken}/" not in url
+        assert requests.get(url + "hub/api/", timeout=30).json()["version"]
+        log = trial.state.log.read_text(encoding="utf-8", errors="replace")
+        assert any(mark in log for mark in launch.ADDRESS_IN_USE)
+    finally:
+        launch.stop_hub(trial.state)

@@ -3,9 +3,10 @@
 configurable-http-proxy refuses port 0, so the hub cannot let the system
 choose when it binds. ``free_port()`` binds port 0, reads the number and
 closes the socket; another program may take that port before the hub binds
-it. Rather than hope, ``start_hub`` retries: if the hub or its proxy exits
-with "address already in use" while starting, it picks new ports and starts
-again (three attempts). The hub needs three ports: the public one (the
+it. Rather than hope, ``start_hub`` retries: when this start's log shows
+"address already in use" (the hub exits then; the proxy only logs it and
+keeps running), it stops what started, picks new ports and starts again
+(three attempts). The hub needs three ports: the public one (the
 proxy), the proxy's REST API and the hub's own (the proxy forwards to it).
 
 Readiness is the hub's answer through the proxy to ``GET /hub/api/``, polled
@@ -110,6 +111,12 @@ def start_hub(state: HubState, config: Path = HUB_CONFIG, timeout: float = 90, p
     """
     if hub_running(state):
         raise HubError(f"the hub is running already (pid {state.pid_file.read_text().strip()}); tools/course hub stop first")
+    if public_port is not None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", public_port))
+            except OSError as error:
+                raise HubError(f"port {public_port} of 127.0.0.1 is not free ({error.strerror}): choose another --port") from None
     for attempt in range(1, ATTEMPTS + 1):
         settings = state.settings()
         settings["ports"] = {"public": public_port or free_port(), "proxy_api": free_port(), "hub": free_port()}
@@ -118,26 +125,43 @@ def start_hub(state: HubState, config: Path = HUB_CONFIG, timeout: float = 90, p
         process = _launch(state, config)
         state.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
         url = f"http://127.0.0.1:{settings['ports']['public']}/"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if _hub_api_up(url):
-                return url
-            try:
-                process.wait(timeout=0.25)  # the pause between two polls, and the hub's death noticed at once
-            except subprocess.TimeoutExpired:
-                continue
-            break
-        else:
-            _terminate(process.pid)
-            raise HubError(f"the hub did not answer within {timeout:g} s; its log ends:\n{_log_tail(state.log)}")
+        outcome = _wait_until_up(process, url, state.log, log_start, timeout)
+        if outcome == "up":
+            return url
+        _terminate(process.pid)
         state.pid_file.unlink(missing_ok=True)
-        with open(state.log, encoding="utf-8", errors="replace") as log:
-            log.seek(log_start)
-            this_run = log.read()
-        if attempt < ATTEMPTS and any(mark in this_run for mark in ADDRESS_IN_USE):
+        if outcome == "port taken" and attempt < ATTEMPTS:
             continue  # another program took one of the ports between free_port() and the bind: new ports
-        raise HubError(f"the hub stopped with exit code {process.returncode}; its log ends:\n{_log_tail(state.log)}")
+        if outcome == "no answer":
+            raise HubError(f"the hub did not answer within {timeout:g} s; its log ends:\n{_log_tail(state.log)}")
+        raise HubError(f"the hub stopped ({outcome}); its log ends:\n{_log_tail(state.log)}")
     raise HubError("unreachable")
+
+
+def _wait_until_up(process: subprocess.Popen, url: str, log: Path, log_start: int, timeout: float) -> str:
+    """"up", "port taken", "no answer" (the deadline passed) or "exit code N", whichever comes first.
+
+    A port taken by another program shows in this start's log: the hub exits when its own port is
+    taken, but configurable-http-proxy only logs EADDRINUSE for its public port and keeps running,
+    so the log is read between the polls too.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _hub_api_up(url):
+            return "up"
+        with open(log, encoding="utf-8", errors="replace") as handle:
+            handle.seek(log_start)
+            if any(mark in handle.read() for mark in ADDRESS_IN_USE):
+                return "port taken"
+        try:
+            process.wait(timeout=0.25)  # the pause between two polls, and the hub's death noticed at once
+        except subprocess.TimeoutExpired:
+            continue
+        with open(log, encoding="utf-8", errors="replace") as handle:
+            handle.seek(log_start)
+            taken = any(mark in handle.read() for mark in ADDRESS_IN_USE)
+        return "port taken" if taken else f"exit code {process.returncode}"
+    return "no answer"
 
 
 def hub_users(url: str, token: str, timeout: float = 30) -> list[dict]:
