@@ -203,6 +203,17 @@ def test_the_assignments_tab_of_each_student_shows_a1(hub, cycle):
         assert ASSIGNMENT in {entry["assignment_id"] for entry in listed["value"]}, (name, listed["value"])
 
 
+def test_only_the_instructor_has_the_formgrader(hub):
+    """Students' servers have neither nbgrader's formgrader nor its JupyterLab plug-in; the instructor's has both."""
+    for name, session in hub.sessions.items():
+        instructor = name == hub.instructor
+        assert session.api("GET", "formgrader/api/status").status_code == (200 if instructor else 404), name
+        page = session.api("GET", "lab").text
+        config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+        assert ("@jupyter/nbgrader:formgrader" in config.get("disabledExtensions", [])) is not instructor, name
+        assert "@jupyter/nbgrader:assignment-list" not in config.get("disabledExtensions", [])
+
+
 def test_the_instructors_formgrader_reads_the_course(hub, cycle):
     """The instructor's formgrader (server API) lists a1-sockets with the course's two submissions."""
     response = hub.sessions[hub.instructor].api("GET", "formgrader/api/assignments")

@@ -114,6 +114,7 @@ def start(args) -> int:
     os.chmod(state.student_edition, 0o755)
     exchange.make_exchange(state.exchange, instructor)
     exchange.write_nbgrader_config(state.jupyter_config, state.exchange)
+    exchange.write_student_config(state.student_config)
     exposed = exposed_secrets(REPO_ROOT)
     if exposed:
         say("WARNING: every user of this host, students included, can read these folders, which hold the hidden "

@@ -11,21 +11,28 @@ the course's folders, so nothing depends on who runs the first command::
     exchange/sockets/inbound/    instr  2733  submissions: students write, cannot list; only the instructor reads
     exchange/sockets/feedback/   instr  0711  feedback under unguessable names: no listing
 
+Students' servers also read ``student-config/``, which turns nbgrader's
+instructor tools off for them (the formgrader, the course list, the
+assignment-creation toolbar): a student's formgrader would only show an
+empty course of their own home, and the menu entry misleads.
+
 Typical use::
 
     make_exchange(state.exchange, instructor="teacher")
     write_nbgrader_config(state.jupyter_config, state.exchange)
+    write_student_config(state.student_config)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 from pathlib import Path
 
 from .state import COURSE_ID
 
-__all__ = ["LAYOUT", "make_exchange", "nbgrader_config_text", "write_nbgrader_config"]
+__all__ = ["INSTRUCTOR_TOOLS", "LAYOUT", "make_exchange", "nbgrader_config_text", "write_nbgrader_config", "write_student_config"]
 
 #: Folder under the exchange root -> its mode (owner: the instructor).
 LAYOUT = {
@@ -68,3 +75,23 @@ def write_nbgrader_config(folder: Path, exchange: Path) -> Path:
     path.write_text(nbgrader_config_text(exchange), encoding="utf-8")
     os.chmod(path, 0o644)
     return path
+
+
+#: nbgrader's instructor parts: the server extension and the JupyterLab plug-ins students do not get.
+INSTRUCTOR_TOOLS = {
+    "server": ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"],
+    "lab": ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:create-assignment"],
+}
+
+
+def write_student_config(folder: Path) -> Path:
+    """Jupyter configuration for students' servers only: nbgrader's instructor tools turned off."""
+    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+    server = {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_TOOLS["server"]}}}
+    lab = {"disabledExtensions": {name: True for name in INSTRUCTOR_TOOLS["lab"]}}
+    for path, values in ((folder / "jupyter_server_config.json", server), (folder / "labconfig" / "page_config.json", lab)):
+        path.write_text(json.dumps(values, indent=1) + "\n", encoding="utf-8")
+        os.chmod(path, 0o644)
+    for each in (folder, folder / "labconfig"):
+        os.chmod(each, 0o755)
+    return folder

@@ -132,12 +132,15 @@ def server_environment(state: HubState, name: str) -> dict[str, str]:
         env = server_environment(state, "alice")   # runuser -u alice -- env K=V ... nbgrader fetch_assignment a1-sockets
     """
     home = Path(pwd.getpwnam(name).pw_dir)
+    config_path = [state.jupyter_config]
+    if name != state.settings().get("instructor"):
+        config_path.insert(0, state.student_config)  # nbgrader's instructor tools off (exchange.py)
     return {
         "HOME": str(home),
         "USER": name,
         "JUPYTER_RUNTIME_DIR": str(home / RUNTIME),
         # The hub's nbgrader_config.py (exchange, course id) is on every server's config path.
-        "JUPYTER_CONFIG_PATH": str(state.jupyter_config),
+        "JUPYTER_CONFIG_PATH": os.pathsep.join(map(str, config_path)),
         # helpers.setup() speaks this language in fetched exercises too, whose folder has no language tag;
         # the instructor's nbgrader_config.py reads it as the grading language.
         "COURSE_LANG": state.language_of(name),

@@ -8,6 +8,7 @@ writes::
     secrets/            0700: passwords.csv, cookie secret, proxy and service tokens, sqlite db
     exchange/           nbgrader's exchange (root-owned, 1777 like nbgrader's documented 777 plus sticky)
     jupyter-config/     nbgrader_config.py every single-user server reads (Exchange.root, course id)
+    student-config/     students' servers only: nbgrader's instructor tools turned off
     student-edition/    the student edition, rebuilt at each start: what students' homes get
     jupyterhub.log      the hub's log (root only)
 
@@ -86,6 +87,7 @@ class HubState:
         self.secrets = self.root / "secrets"
         self.exchange = self.root / "exchange"
         self.jupyter_config = self.root / "jupyter-config"
+        self.student_config = self.root / "student-config"
         self.student_edition = self.root / "student-edition"
         self.log = self.root / "jupyterhub.log"
         self.settings_file = self.root / "hub.json"
