@@ -21,6 +21,8 @@ Typical use::
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import grp
 import os
 import pwd
@@ -29,6 +31,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .state import HubError, course_language, write_private
@@ -176,6 +179,31 @@ def closed_folders(executable: str = sys.executable) -> list[Path]:
     return closed
 
 
+#: setfacl reads, changes and writes a folder's whole ACL: two hubs (or test runs) changing /root's
+#: at the same moment could drop each other's entry, so every change holds this lock.
+ACL_LOCK = Path("/run/lock/socket-course-hub-acl.lock")
+
+
+@contextlib.contextmanager
+def acl_lock(timeout: float = 60):
+    """Hold the host's lock for ACL changes (``flock``), waiting at most ``timeout`` seconds."""
+    ACL_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(ACL_LOCK, "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise AccountError(f"another command holds {ACL_LOCK} for more than {timeout:g} s") from None
+                time.sleep(0.05)  # a lock held for the few milliseconds of a setfacl: poll briefly
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def grant_interpreter_access(group: str) -> list[Path]:
     """Let ``group`` traverse (``--x``, never list) each closed folder on the way to Python; return them.
 
@@ -186,8 +214,9 @@ def grant_interpreter_access(group: str) -> list[Path]:
     if folders and shutil.which("setfacl") is None:
         raise AccountError("the course's Python is under " + ", ".join(map(str, folders)) +
                            ", which other users cannot enter, and setfacl is missing: apt-get install acl")
-    for folder in folders:
-        _run("setfacl", "-m", f"g:{group}:--x", str(folder))
+    with acl_lock():
+        for folder in folders:
+            _run("setfacl", "-m", f"g:{group}:--x", str(folder))
     return folders
 
 
@@ -195,5 +224,6 @@ def revoke_interpreter_access(group: str) -> None:
     """Remove the ACL entries ``grant_interpreter_access`` made for ``group``."""
     if shutil.which("setfacl") is None:
         return
-    for folder in closed_folders():
-        subprocess.run(["setfacl", "-x", f"g:{group}", str(folder)], capture_output=True, timeout=30)
+    with acl_lock():
+        for folder in closed_folders():
+            subprocess.run(["setfacl", "-x", f"g:{group}", str(folder)], capture_output=True, timeout=30)
