@@ -93,8 +93,11 @@ def cycle(hub):
     # Written by the student, as JupyterLab would: root never writes into a student's home.
     hub.run_as(s1, sys.executable, "-c", "import sys; open(sys.argv[1], 'w').write(sys.stdin.read())", str(fetched),
                stdin=json.dumps(notebook))
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda name: hub.nbgrader(name, "submit", ASSIGNMENT), (s1, s2)))
+    # s1 submits with the CLI, s2 with the Assignments tab's Submit button (its server's REST API).
+    hub.nbgrader(s1, "submit", ASSIGNMENT)
+    submitted = hub.sessions[s2].api("POST", "assignments/submit", data={"assignment_id": ASSIGNMENT, "course_id": "sockets"},
+                                     timeout=120)
+    assert submitted.status_code == 200 and submitted.json()["success"], submitted.text
     course = hub.home(hub.instructor) / homes.INSTRUCTOR_COURSE
     hub.nbgrader(hub.instructor, "collect", ASSIGNMENT)
     hub.run_as(hub.instructor, str(course / "tools" / "course"), "grade", ASSIGNMENT, "--workers", "2", cwd=course, timeout=300)
@@ -246,6 +249,17 @@ def test_a_student_cannot_find_submissions_or_feedback_in_the_exchange(hub, cycl
         assert denied(hub.run_as(cycle["s2"], "ls", str(course / folder), check=False)), folder
     listing = hub.run_as(hub.instructor, "ls", str(course / "inbound")).stdout
     assert cycle["s1"] in listing and cycle["s2"] in listing
+
+
+def test_a_student_cannot_read_another_students_submission_even_by_its_name(hub, cycle):
+    """s2 cannot read s1's submission in the exchange even knowing its path; s1 and the instructor can."""
+    inbound = hub.state.exchange / "sockets" / "inbound"
+    for author, other in ((cycle["s1"], cycle["s2"]), (cycle["s2"], cycle["s1"])):
+        [submission] = inbound.glob(f"{author}+{ASSIGNMENT}+*")
+        notebook = submission / f"{ASSIGNMENT}.ipynb"
+        for reader in (author, hub.instructor):
+            assert hub.run_as(reader, "cat", str(notebook)).returncode == 0, reader
+        assert denied(hub.run_as(other, "cat", str(notebook), check=False)), (other, notebook)
 
 
 #: Run as a hub user: read a kernel's connection file, then connect to its shell socket (a Unix socket file).

@@ -221,5 +221,5 @@ class HubSession:
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
         """A request to the person's own server (``user/<name>/<path>``) with its XSRF header."""
         xsrf = self.http.cookies.get("_xsrf", path=f"/user/{self.name}/") or ""
-        return self.http.request(method, self.url + f"user/{self.name}/{path}", headers={"X-XSRFToken": xsrf},
-                                 timeout=HTTP_TIMEOUT, **kwargs)
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        return self.http.request(method, self.url + f"user/{self.name}/{path}", headers={"X-XSRFToken": xsrf}, **kwargs)

@@ -9,6 +9,7 @@ the course's folders, so nothing depends on who runs the first command::
     exchange/sockets/            instr  0755
     exchange/sockets/outbound/   instr  0755  released assignments: everyone reads, only the instructor writes
     exchange/sockets/inbound/    instr  2733  submissions: students write, cannot list; only the instructor reads
+                                              (each submission's folder 0770, the instructor's group: PrivateSubmit)
     exchange/sockets/feedback/   instr  0711  feedback under unguessable names: no listing
 
 Students' servers also read ``student-config/``, which turns nbgrader's
@@ -57,13 +58,36 @@ def make_exchange(root: Path, instructor: str) -> Path:
     return root
 
 
+#: Submissions readable by their author and the instructor only. nbgrader makes a submission folder 0777
+#: (0644 files inside), hidden only by a random name. inbound/ is setgid, so the folder belongs to the
+#: instructor's group from its creation on: mode 0770 lets the author and that group in, nobody else.
+#: (Files keep nbgrader's modes: some are written after nbgrader's copy, and a student may not give
+#: them the instructor's group; the closed folder is what protects them.)
+PRIVATE_SUBMIT = """
+import os as _os
+from nbgrader.exchange.default.submit import ExchangeSubmit as _ExchangeSubmit
+
+
+class PrivateSubmit(_ExchangeSubmit):
+    \"\"\"nbgrader's submit, then the submission's folder closed to all but its author and the instructor's group.\"\"\"
+
+    def copy_files(self):
+        super().copy_files()
+        _os.chmod(_os.path.join(self.inbound_path, self.assignment_filename), 0o770)
+
+
+c.ExchangeFactory.submit = PrivateSubmit
+"""
+
+
 def nbgrader_config_text(exchange: Path) -> str:
-    """The nbgrader settings every hub user shares: where the exchange is and which course this is."""
+    """The nbgrader settings every hub user shares: the exchange, the course id, private submissions."""
     return (
         "# Written by tools/course hub start: the trial hub's nbgrader exchange (tools/course_hub/exchange.py).\n"
         "c = get_config()  # noqa: F821\n"
         f"c.Exchange.root = {str(exchange)!r}\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        + PRIVATE_SUBMIT
     )
 
 
