@@ -55,6 +55,7 @@ STARTUP_TIMEOUT = 60
 SAMPLE_SECONDS = 0.2
 #: The longest a whole class may take before the benchmark gives up on a student.
 CLASS_TIMEOUT = 3600
+STALL_SECONDS = 300      # no lesson finished for this long: the student is stuck (one lesson alone takes under 10 s)
 
 
 def lesson_names(prefixes: list[str] | None) -> list[str]:
@@ -149,16 +150,23 @@ def run_lesson(path: Path, transport: str, runtime: Path, memory: KernelMemory) 
     return "ok"
 
 
-def student(number: int, root: str, lessons: list[str], transport: str, ready, go, results) -> None:
-    """One student: make the home, say so, wait for the signal, then every lesson in turn."""
+def student(number: int, root: str, lessons: list[str], transport: str, ready, go, results, progress) -> None:
+    """One student: make the home, say so, wait for the signal, then every lesson in turn.
+
+    ``progress[number - 1]`` is the monotonic time of the student's last finished lesson: the
+    class kills a student stuck longer than STALL_SECONDS (jupyter_client can block for ever in
+    a send to a kernel that died at start, seen here on TCP).
+    """
     folder, language = make_home(Path(root), number)
     memory = KernelMemory()
     outcomes = []
     ready.put(number)
     go.wait(CLASS_TIMEOUT)
     began = time.perf_counter()
+    progress[number - 1] = time.monotonic()
     for name in lessons:
         outcomes.append(run_lesson(folder / name, transport, folder.parents[1] / "rt", memory))
+        progress[number - 1] = time.monotonic()
     seconds = time.perf_counter() - began
     memory.close()
     results.put({"student": number, "language": language, "seconds": seconds,
@@ -170,8 +178,9 @@ def run_class(size: int, lessons: list[str], transport: str) -> dict:
     """Run ``size`` students at once; return their results and the machine's memory figures."""
     context = multiprocessing.get_context("spawn")
     ready, go, results = context.Queue(), context.Event(), context.Queue()
+    progress = context.Array("d", size)
     with tempfile.TemporaryDirectory(prefix="class-") as root:
-        processes = [context.Process(target=student, args=(n, root, lessons, transport, ready, go, results))
+        processes = [context.Process(target=student, args=(n, root, lessons, transport, ready, go, results, progress))
                      for n in range(1, size + 1)]
         for process in processes:
             process.start()
@@ -183,19 +192,31 @@ def run_class(size: int, lessons: list[str], transport: str) -> dict:
         go.set()
         collected = []
         deadline = began + CLASS_TIMEOUT
-        while len(collected) < size and time.perf_counter() < deadline:
+        given_up, dead_once = set(), set()
+        while len(collected) + len(given_up) < size and time.perf_counter() < deadline:
             try:
                 collected.append(results.get(timeout=SAMPLE_SECONDS))
             except Exception:   # queue.Empty: sample the machine's memory meanwhile
                 pass
             peak_used = max(peak_used, psutil.virtual_memory().used)
+            reported = {result["student"] for result in collected}
+            for number, process in enumerate(processes, start=1):
+                stuck = progress[number - 1] and time.monotonic() - progress[number - 1] > STALL_SECONDS
+                if number in reported or number in given_up:
+                    continue
+                if process.is_alive() and stuck:
+                    process.kill()
+                    given_up.add(number)
+                    print(f"  student {number} made no progress for {STALL_SECONDS} s: stopped", file=sys.stderr)
+                elif not process.is_alive():   # gone without a result (seen dead twice: its result may be in transit)
+                    (given_up if number in dead_once else dead_once).add(number)
         wall = time.perf_counter() - began
         for process in processes:
             process.join(10)
             if process.is_alive():
                 process.kill()
-    missing = size - len(collected)
-    return {"size": size, "transport": transport, "wall": wall, "students": collected, "missing": missing,
+    return {"size": size, "transport": transport, "wall": wall, "students": collected,
+            "stopped": size - len(collected),
             "memory per student": max(0, peak_used - baseline) / size}
 
 
@@ -205,18 +226,18 @@ def print_table(rows: list[dict], lesson_count: int) -> None:
              for row in rows if row["size"] == 1 and row["students"]}
     print(f"\n{lesson_count} lessons per student, {psutil.cpu_count()} cores\n")
     header = ("students", "transport", "wall s", "student s", "x alone", "start failed", "error output",
-              "kernel peak MB", "machine MB/student", "kernel CPU s/student")
+              "students stuck", "kernel peak MB", "machine MB/student", "kernel CPU s/student")
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     for row in rows:
         students = row["students"]
         mean = statistics.mean(s["seconds"] for s in students) if students else float("nan")
         ratio = mean / alone[row["transport"]] if row["transport"] in alone else float("nan")
-        failed = sum(s["start failed"] for s in students) + row["missing"] * lesson_count
+        failed = sum(s["start failed"] for s in students)
         errors = sum(s["error output"] for s in students)
         peak = statistics.median(s["peak"] for s in students) / 2**20 if students else float("nan")
         print(f"{row['size']} | {row['transport']} | {row['wall']:.0f} | {mean:.0f} | {ratio:.1f} | "
-              f"{failed} of {row['size'] * lesson_count} | {errors} | {peak:.0f} | "
+              f"{failed} of {len(students) * lesson_count} | {errors} | {row['stopped']} | {peak:.0f} | "
               f"{row['memory per student'] / 2**20:.0f} | "
               f"{statistics.mean(s['cpu'] for s in students) if students else float('nan'):.1f}")
 
