@@ -12,6 +12,7 @@ untouched release, the instructor collects, grades in the course's sandbox
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -109,7 +110,11 @@ def cycle(hub):
     rows = (course / "grades.csv").read_text(encoding="utf-8").splitlines()
     header = rows[0].split(",")
     grades = {row["student_id"]: row for row in (dict(zip(header, line.split(","))) for line in rows[1:])}
-    return {"grades": grades, "s1": s1, "s2": s2, "s3": s3}
+    # The file for Canvas, written as the docs say: the instructor's tools/course in ~/course.
+    hub.run_as(hub.instructor, str(course / "tools" / "course"), "export-grades", "--format", "canvas", cwd=course, timeout=300)
+    with open(course / "grades-canvas.csv", encoding="utf-8-sig", newline="") as exported:
+        canvas = list(csv.DictReader(exported))
+    return {"grades": grades, "canvas": canvas, "s1": s1, "s2": s2, "s3": s3}
 
 
 # ---- servers --------------------------------------------------------------------------------------------
@@ -184,6 +189,15 @@ def test_each_grade_is_what_the_submission_deserves(cycle):
     assert (right["status"], float(right["score"])) == ("graded", 4.0)
     assert (untouched["status"], float(untouched["score"])) == ("graded", 0.0)
     assert cycle["s3"] not in grades or grades[cycle["s3"]]["status"] == "not submitted"
+
+
+def test_the_canvas_export_on_the_hub_has_each_students_score(cycle):
+    """tools/course export-grades run by the instructor on the hub writes each submitter's score, and a1's points."""
+    rows = {row["SIS User ID"]: row for row in cycle["canvas"]}
+    assert float(rows[""][ASSIGNMENT]) == 4.0                  # the "Points Possible" row
+    assert rows[""]["Student"] == "Points Possible"
+    assert float(rows[cycle["s1"]][ASSIGNMENT]) == 4.0
+    assert float(rows[cycle["s2"]][ASSIGNMENT]) == 0.0
 
 
 def test_feedback_lands_only_in_its_students_home(hub, cycle):
