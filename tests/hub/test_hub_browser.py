@@ -110,7 +110,7 @@ def browser():
 def sign_in(browser, hub: TrialHub, name: str, locale: str = "en-US") -> Page:
     """A fresh browser that types ``name`` and the password into the hub's login form, then waits for JupyterLab."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(STEP_TIMEOUT)
     context.set_default_navigation_timeout(SPAWN_TIMEOUT)  # JupyterLab's page on 2 cores that others use too
     page = context.new_page()
     page.goto(hub.url + "hub/login")
@@ -138,18 +138,41 @@ def released(hub):
     return hub.releasing.result(timeout=240)
 
 
-def run_cells(page: Page, indexes: list[int], timeout: float = 60_000) -> None:
-    """Run the notebook's cells ``indexes`` one by one, as a student does with Ctrl+Enter, each to its end."""
-    for index in indexes:
-        page.evaluate(
-            "async ([index]) => { const widget = window.jupyterapp.shell.currentWidget;"
-            " widget.content.activeCellIndex = index;"
-            " await window.jupyterapp.commands.execute('notebook:run-cell'); }",
-            [index],
-        )
-        prompt = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(index).locator(".jp-InputArea-prompt")
-        expect(prompt).to_have_text(re.compile(r"^\[\d+\]:$"), timeout=timeout)
-    wait_kernel_idle(page, timeout)
+#: Select (and scroll to) the first code cell whose source holds the mark, run it (Ctrl+Enter's command).
+_RUN_CELL_JS = """
+async ([path, mark]) => {
+  const widget = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context && w.context.path === path);
+  window.jupyterapp.shell.activateById(widget.id);
+  const notebook = widget.content;
+  const cells = [...Array(notebook.model.cells.length).keys()].map((i) => notebook.model.cells.get(i));
+  const index = cells.findIndex((cell) => cell.type === 'code' && cell.sharedModel.getSource().includes(mark));
+  if (index < 0) throw new Error('no code cell holds ' + mark);
+  notebook.activeCellIndex = index;
+  await notebook.scrollToItem(index);
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+  return index;
+}
+"""
+
+#: True once the cell has an execution count (the clear removed the stored one) and the kernel is idle.
+_CELL_RAN_JS = """
+([path, index]) => {
+  const widget = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context && w.context.path === path);
+  const kernel = widget.sessionContext.session && widget.sessionContext.session.kernel;
+  return widget.content.model.cells.get(index).executionCount !== null && kernel && kernel.status === 'idle';
+}
+"""
+
+
+def run_cells(page: Page, path: str, marks: tuple[str, ...], timeout: float = 120_000) -> None:
+    """In the notebook ``path``, clear the stored outputs, then run the first code cell that holds each mark, each to its end.
+
+    Through the notebook's model, not the page: JupyterLab renders only the cells near the view.
+    """
+    run_command(page, "notebook:clear-all-cell-outputs")
+    for mark in marks:
+        index = page.evaluate(_RUN_CELL_JS, [path, mark])
+        page.wait_for_function(_CELL_RAN_JS, arg=[path, index], timeout=timeout, polling=250)
 
 
 def assignment_rows(page: Page, section: str):
@@ -188,12 +211,14 @@ def test_a_student_signs_in_and_lands_in_jupyterlab_in_their_language(student, h
 def test_lesson_07s_page_shows_pushed_messages_through_the_users_proxy(student, hub):
     """Lesson 07's page cells run on the hub, and the page they show, through /user/<name>/proxy/<port>/, lists live timestamps."""
     # Opened as from the file browser, in the JupyterLab the student is in (no reload of the page).
+    run_command(student, "application:close-all")  # lesson 00, which the hub opened
     run_command(student, "docmanager:open", {"path": LESSON})
+    student.wait_for_function("([path]) => window.jupyterapp.shell.currentWidget.context.path === path", arg=[LESSON],
+                              timeout=STEP_TIMEOUT)
     expect(current_notebook(student).locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=KERNEL_START_TIMEOUT)
     wait_all_cells_attached(student)
     wait_kernel_idle(student)
-    cells = json.loads((hub.home(hub.student) / LESSON).read_text(encoding="utf-8"))["cells"]
-    run_cells(student, [next(index for index, cell in enumerate(cells) if mark in "".join(cell["source"])) for mark in PAGE_CELLS])
+    run_cells(student, LESSON, PAGE_CELLS)
     assert_no_errors(student)
     frame_element = student.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output iframe")
     expect(frame_element).to_have_count(1, timeout=STEP_TIMEOUT)
