@@ -222,8 +222,6 @@ def test_lesson_07s_page_shows_pushed_messages_through_the_users_proxy(student, 
     assert_no_errors(student)
     frame_element = student.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output iframe")
     expect(frame_element).to_have_count(1, timeout=STEP_TIMEOUT)
-    source = frame_element.get_attribute("src")
-    assert re.fullmatch(rf"/user/{re.escape(hub.student)}/proxy/\d+/ws-page\.html\?ws=/user/{re.escape(hub.student)}/proxy/\d+/", source), source
     frame_element.scroll_into_view_if_needed()
     frame = frame_element.content_frame
     expect(frame.locator("#status")).to_have_text(CONNECTED, timeout=STEP_TIMEOUT)
@@ -231,6 +229,9 @@ def test_lesson_07s_page_shows_pushed_messages_through_the_users_proxy(student, 
     expect(items.nth(2)).to_have_text(ISO_UTC, timeout=STEP_TIMEOUT)  # one a second: three are live pushes
     for text in items.all_text_contents()[:3]:
         assert ISO_UTC.match(text), text
+    # Page and WebSocket both came through the student's own proxy on the hub.
+    source = frame_element.get_attribute("src")
+    assert re.fullmatch(rf"/user/{re.escape(hub.student)}/proxy/\d+/ws-page\.html\?ws=/user/{re.escape(hub.student)}/proxy/\d+/", source), source
 
 
 def test_the_assignments_tab_fetches_and_submits_a1(submitted, hub):
