@@ -4,9 +4,9 @@ One hub for the module (``hub``, from trial_hub.py): a Spanish-speaking
 student and the instructor, real Unix users whose names start with a random
 prefix, deleted at the end whatever happens. In Debian's Chromium (Playwright,
 as in tests/browser) the student types name and password into the hub's login
-form and lands in JupyterLab in Spanish; runs lesson 07, whose page comes
-through jupyter-server-proxy at ``/user/<name>/proxy/<port>/`` and shows the
-time server's pushed messages; fetches and submits a1-sockets with the buttons
+form and lands in JupyterLab in Spanish; opens lesson 07 and runs the cells
+that show its page, which comes through jupyter-server-proxy at
+``/user/<name>/proxy/<port>/`` and lists the time server's pushed messages; fetches and submits a1-sockets with the buttons
 of nbgrader's Assignments tab. The instructor signs in the same way and finds
 the collected submission in the formgrader.
 
@@ -57,7 +57,7 @@ STEP_TIMEOUT = 30_000
 
 #: Written into each person's home before the first start: window.jupyterapp for labpage's steps.
 EXPOSE_APP = r"""
-import json, os, sys
+import json, os
 os.umask(0o077)
 folder = os.path.join(os.path.expanduser("~"), ".jupyter")
 os.makedirs(folder, exist_ok=True)
