@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from labchromium import CHROMIUM_ARGS, chromium_path
 from labpaths import ARTIFACTS, FAILURES, RELEASED_ASSIGNMENT, ROOT
 from labserver import LabServer
 
@@ -33,31 +34,11 @@ from labserver import LabServer
 # take longer than Playwright's default 5 s.
 expect.set_options(timeout=15_000)
 
-#: Debian's flags for a quiet headless Chromium without network side-trips.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 #: What the course copy leaves out: git, the venv, caches, and nbgrader's grading data.
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "test-artifacts", "__pycache__", ".ipynb_checkpoints", "*.egg-info",
     ".pytest_cache", "submitted", "autograded", "feedback", "release", "gradebook.db",
 )
-
-
-def chromium_path() -> str:
-    """Debian's chromium, found on PATH (tools/course test installs it when missing)."""
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail("chromium is not installed: run tools/course test (it installs Debian's chromium)")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -120,8 +120,12 @@ class TrialHub:
             if self.state.pid_file.exists():
                 self.cli("stop", timeout=60, check=False)
         finally:
+            failures = []
             for name in [*self.students, self.instructor]:
-                accounts.delete_account(name)
+                try:  # one account that resists must not leave the others behind
+                    accounts.delete_account(name)
+                except accounts.AccountError as error:
+                    failures.append(error)
             accounts.revoke_interpreter_access(self.group)
             try:
                 grp.getgrnam(self.group)
@@ -129,6 +133,8 @@ class TrialHub:
             except KeyError:
                 pass
             shutil.rmtree(self.root, ignore_errors=True)
+            if failures:
+                raise failures[0]
 
     # ---- acting as a hub user --------------------------------------------------------------------------
     def home(self, name: str) -> Path:

@@ -142,6 +142,10 @@ def delete_account(name: str) -> None:
     if not user_exists(name):
         return
     subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True, timeout=30)
+    # SIGKILL is delivered, not awaited: userdel refuses a user whose killed process is not gone yet.
+    deadline = time.monotonic() + 15
+    while subprocess.run(["pgrep", "-u", name], capture_output=True, timeout=30).returncode == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
     done = subprocess.run(["userdel", "-r", name], capture_output=True, text=True, timeout=60)
     # userdel exits 12 when only the mail spool was missing; the account and home are gone then.
     if done.returncode not in (0, 12) and user_exists(name):

@@ -1,0 +1,262 @@
+"""The trial hub in real Chromium: what a student and the instructor see after signing in through the hub's page.
+
+One hub for the module (``hub``, from trial_hub.py): a Spanish-speaking
+student and the instructor, real Unix users whose names start with a random
+prefix, deleted at the end whatever happens. In Debian's Chromium (Playwright,
+as in tests/browser) the student types name and password into the hub's login
+form and lands in JupyterLab in Spanish; opens lesson 07 and runs the cells
+that show its page, which comes through jupyter-server-proxy at
+``/user/<name>/proxy/<port>/`` and lists the time server's pushed messages; fetches and submits a1-sockets with the buttons
+of nbgrader's Assignments tab. The instructor signs in the same way and finds
+the collected submission in the formgrader.
+
+Only one thing is set for the test that a real hub does not have: each
+person's ``~/.jupyter/jupyter_server_config.json`` exposes JupyterLab's
+application object (``window.jupyterapp``, as the browser tests' own server
+does), so the steps of tests/browser/labpage.py work unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from trial_hub import REPO, HubSession, TrialHub, homes
+
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+sys.path.insert(0, str(REPO / "tools"))
+from course_i18n import jupyterlab_labels  # noqa: E402
+from labchromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from labpage import KERNEL_START_TIMEOUT, assert_no_errors, current_notebook, run_command, wait_all_cells_attached, wait_kernel_idle  # noqa: E402
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0 or sys.platform != "linux", reason="the trial hub makes Unix users: root on Linux only"),
+    pytest.mark.timeout(300),  # the module's hub is built inside the first test
+]
+
+LANG = "es"
+LESSON = f"{homes.LESSONS.as_posix()}/notebooks/{LANG}/07-websockets.ipynb"
+#: What a student runs of lesson 07 to see its page: the setup cell, the page's web server, the page's cell.
+PAGE_CELLS = ("helpers.setup()", "helpers.http_server(", "IFrame(page_url")
+ASSIGNMENT = "a1-sockets"
+#: What lesson 07's page says once its WebSocket is open, in the edition's language (its TEXT table).
+CONNECTED = re.search(r'connected: "([^"]+)"', (REPO / "notebooks" / LANG / "web" / "ws-page.html").read_text(encoding="utf-8")).group(1)
+#: An ISO-8601 timestamp at UTC, as helpers.ws_time_server pushes it.
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
+#: Milliseconds for a step that waits for a server start (a hub spawn on 2 busy cores).
+SPAWN_TIMEOUT = 150_000
+#: Milliseconds for the answer to one click (browser -> proxy -> server -> kernel and back, on a shared host).
+STEP_TIMEOUT = 30_000
+
+#: Written into each person's home before the first start: window.jupyterapp for labpage's steps.
+EXPOSE_APP = r"""
+import json, os
+os.umask(0o077)
+folder = os.path.join(os.path.expanduser("~"), ".jupyter")
+os.makedirs(folder, exist_ok=True)
+with open(os.path.join(folder, "jupyter_server_config.json"), "w") as handle:
+    json.dump({"LabApp": {"expose_app_in_browser": True}}, handle)
+"""
+
+
+def release(hub: TrialHub) -> str:
+    """The instructor's first start (it makes ~/course), then a1-sockets generated and released from there."""
+    HubSession.start_server(hub.login(hub.instructor))
+    hub.nbgrader(hub.instructor, "generate_assignment", ASSIGNMENT, "--force")
+    hub.nbgrader(hub.instructor, "release_assignment", ASSIGNMENT)
+    return ASSIGNMENT
+
+
+@pytest.fixture(scope="module")
+def hub():
+    """A started hub with one Spanish-speaking student and the instructor, removed at the end whatever happens.
+
+    The instructor releases a1-sockets in the background (``hub.releasing``) while the student works.
+    """
+    prefix = f"zzhubb{secrets.token_hex(2)}"
+    trial = TrialHub.create(prefix)
+    pool = ThreadPoolExecutor(1)
+    try:
+        trial.start()
+        trial.add_students({f"{prefix}-s1": LANG})
+        trial.student = f"{prefix}-s1"
+        for name in (trial.student, trial.instructor):
+            trial.run_as(name, sys.executable, "-I", "-c", EXPOSE_APP)
+        trial.releasing = pool.submit(release, trial)
+        yield trial
+    finally:
+        pool.shutdown(wait=True)  # no nbgrader command of a user may outlive the user
+        trial.cleanup()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (as in tests/browser/conftest.py)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser, hub: TrialHub, name: str, locale: str = "en-US") -> Page:
+    """A fresh browser that types ``name`` and the password into the hub's login form, then waits for JupyterLab."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
+    context.set_default_timeout(STEP_TIMEOUT)
+    context.set_default_navigation_timeout(SPAWN_TIMEOUT)  # JupyterLab's page on 2 cores that others use too
+    page = context.new_page()
+    page.goto(hub.url + "hub/login")
+    page.locator("#username_input").fill(name)
+    page.locator("#password_input").fill(hub.passwords()[name])
+    page.locator("#login_submit").click()
+    # The hub starts the server (its spawn page) and then sends the browser to the server's JupyterLab.
+    page.wait_for_url(re.compile(rf"/user/{re.escape(name)}/lab"), timeout=SPAWN_TIMEOUT)
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands", timeout=SPAWN_TIMEOUT)
+    expect(page.locator("#jp-menu-panel .lm-MenuBar-item").first).to_be_visible(timeout=SPAWN_TIMEOUT)
+    return page
+
+
+@pytest.fixture(scope="module")
+def student(browser, hub) -> Page:
+    """The student's browser, signed in through the login form, showing the JupyterLab the hub opened."""
+    page = sign_in(browser, hub, hub.student, locale="es-ES")
+    yield page
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def released(hub):
+    """a1-sockets released by the instructor (started in the background by ``hub``)."""
+    return hub.releasing.result(timeout=240)
+
+
+#: Select (and scroll to) the first code cell whose source holds the mark, run it (Ctrl+Enter's command).
+_RUN_CELL_JS = """
+async ([path, mark]) => {
+  const widget = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context && w.context.path === path);
+  window.jupyterapp.shell.activateById(widget.id);
+  const notebook = widget.content;
+  const cells = [...Array(notebook.model.cells.length).keys()].map((i) => notebook.model.cells.get(i));
+  const index = cells.findIndex((cell) => cell.type === 'code' && cell.sharedModel.getSource().includes(mark));
+  if (index < 0) throw new Error('no code cell holds ' + mark);
+  notebook.activeCellIndex = index;
+  await notebook.scrollToItem(index);
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+  return index;
+}
+"""
+
+#: True once the cell has an execution count (the clear removed the stored one) and the kernel is idle.
+_CELL_RAN_JS = """
+([path, index]) => {
+  const widget = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context && w.context.path === path);
+  const kernel = widget.sessionContext.session && widget.sessionContext.session.kernel;
+  return widget.content.model.cells.get(index).executionCount !== null && kernel && kernel.status === 'idle';
+}
+"""
+
+
+def run_cells(page: Page, path: str, marks: tuple[str, ...], timeout: float = 120_000) -> None:
+    """In the notebook ``path``, clear the stored outputs, then run the first code cell that holds each mark, each to its end.
+
+    Through the notebook's model, not the page: JupyterLab renders only the cells near the view.
+    """
+    run_command(page, "notebook:clear-all-cell-outputs")
+    for mark in marks:
+        index = page.evaluate(_RUN_CELL_JS, [path, mark])
+        page.wait_for_function(_CELL_RAN_JS, arg=[path, index], timeout=timeout, polling=250)
+
+
+def assignment_rows(page: Page, section: str):
+    return page.locator(f"#{section}_assignments_list > .list_item").filter(has_text=ASSIGNMENT)
+
+
+@pytest.fixture(scope="module")
+def submitted(student, hub, released) -> Page:
+    """The student fetched and then submitted a1-sockets (untouched) with the Assignments tab's buttons."""
+    run_command(student, "nbgrader:open-assignment-list")
+    expect(assignment_rows(student, "released")).to_have_count(1, timeout=STEP_TIMEOUT)
+    assignment_rows(student, "released").get_by_role("button", name="Fetch").click()
+    fetched = assignment_rows(student, "fetched")
+    expect(fetched).to_have_count(1, timeout=60_000)
+    fetched.get_by_role("button", name="Submit").click()
+    expect(assignment_rows(student, "submitted")).to_have_count(1, timeout=60_000)
+    return student
+
+
+# ---- the student ---------------------------------------------------------------------------------------
+
+def test_a_student_signs_in_and_lands_in_jupyterlab_in_their_language(student, hub):
+    """After the login form, the student's JupyterLab shows lesson 00 of their edition and the es pack's menus."""
+    assert student.url.endswith(f"/user/{hub.student}/lab/tree/{homes.LESSONS.as_posix()}/notebooks/{LANG}/00-start-here.ipynb")
+    # The Run menu (its title is the same word in es) shows its "Run All" item as the es pack translates it.
+    title = jupyterlab_labels.translation(jupyterlab_labels.label("Run", "menu"), LANG)
+    item = jupyterlab_labels.translation(jupyterlab_labels.label("Run All"), LANG)
+    assert item != "Run All", "the es pack should translate Run All"
+    student.locator("#jp-menu-panel .lm-MenuBar-item", has_text=re.compile(rf"^{re.escape(title)}$")).click()
+    menu = student.locator(".lm-Menu:visible .lm-Menu-itemLabel")
+    expect(menu.filter(has_text=re.compile(rf"^{re.escape(item)}$"))).to_have_count(1, timeout=STEP_TIMEOUT)
+    assert "Run All" not in [text.strip() for text in menu.all_inner_texts()]
+    student.keyboard.press("Escape")
+
+
+def test_lesson_07s_page_shows_pushed_messages_through_the_users_proxy(student, hub):
+    """Lesson 07's page cells run on the hub, and the page they show, through /user/<name>/proxy/<port>/, lists live timestamps."""
+    # Opened as from the file browser, in the JupyterLab the student is in (no reload of the page).
+    run_command(student, "application:close-all")  # lesson 00, which the hub opened
+    run_command(student, "docmanager:open", {"path": LESSON})
+    student.wait_for_function("([path]) => window.jupyterapp.shell.currentWidget.context.path === path", arg=[LESSON],
+                              timeout=STEP_TIMEOUT)
+    expect(current_notebook(student).locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=KERNEL_START_TIMEOUT)
+    wait_all_cells_attached(student)
+    wait_kernel_idle(student)
+    run_cells(student, LESSON, PAGE_CELLS)
+    assert_no_errors(student)
+    frame_element = student.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output iframe")
+    expect(frame_element).to_have_count(1, timeout=STEP_TIMEOUT)
+    frame_element.scroll_into_view_if_needed()
+    frame = frame_element.content_frame
+    expect(frame.locator("#status")).to_have_text(CONNECTED, timeout=STEP_TIMEOUT)
+    items = frame.locator("#messages li")
+    expect(items.nth(2)).to_have_text(ISO_UTC, timeout=STEP_TIMEOUT)  # one a second: three are live pushes
+    for text in items.all_text_contents()[:3]:
+        assert ISO_UTC.match(text), text
+    # Page and WebSocket both came through the student's own proxy on the hub.
+    source = frame_element.get_attribute("src")
+    assert re.fullmatch(rf"/user/{re.escape(hub.student)}/proxy/\d+/ws-page\.html\?ws=/user/{re.escape(hub.student)}/proxy/\d+/", source), source
+
+
+def test_the_assignments_tab_fetches_and_submits_a1(submitted, hub):
+    """The Assignments tab listed a1-sockets as released; Fetch put it in the home, Submit listed it as submitted."""
+    row = assignment_rows(submitted, "submitted")
+    expect(row.locator(".item_course").first).to_have_text("sockets", timeout=STEP_TIMEOUT)
+    for section in ("released", "fetched", "submitted"):
+        expect(submitted.locator(f"#{section}_assignments_list_error")).to_be_hidden(timeout=STEP_TIMEOUT)
+    fetched = hub.home(hub.student) / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert json.loads(fetched.read_text(encoding="utf-8"))["cells"], fetched
+    inbound = hub.state.exchange / "sockets" / "inbound"
+    assert len(list(inbound.glob(f"{hub.student}+{ASSIGNMENT}+*"))) == 1
+
+
+# ---- the instructor ------------------------------------------------------------------------------------
+
+def test_the_instructors_formgrader_lists_the_collected_submission(browser, hub, submitted):
+    """After nbgrader collect, the instructor signs in and the formgrader page counts and names the submission."""
+    hub.nbgrader(hub.instructor, "collect", ASSIGNMENT)
+    page = sign_in(browser, hub, hub.instructor)
+    try:
+        page.goto(f"{hub.url}user/{hub.instructor}/formgrader")
+        row = page.locator("tr", has=page.locator("td.name", has_text=ASSIGNMENT))
+        expect(row.locator("td.num-submissions")).to_have_text("1", timeout=STEP_TIMEOUT)
+        row.locator("td.num-submissions a").click()
+        expect(page.locator("td.student-id")).to_have_text([hub.student], timeout=STEP_TIMEOUT)
+    finally:
+        page.context.close()
