@@ -85,6 +85,8 @@ def lti13_settings(hub_state: HubState) -> dict | None:
     return values
 
 
+lti13 = lti13_settings(state)  # checked with the other settings, before the proxy or anything else is looked at
+
 # ---- addresses: 127.0.0.1 only, ports chosen by tools/course hub start ------------------------------
 c.JupyterHub.bind_url = f"http://127.0.0.1:{ports['public']}/"
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{ports['hub']}"
@@ -98,7 +100,6 @@ c.JupyterHub.cleanup_servers = True  # stopping the hub stops everyone's server:
 
 # ---- who may sign in --------------------------------------------------------------------------------
 c.Authenticator.admin_users = {settings["instructor"]}
-lti13 = lti13_settings(state)
 if lti13 is None:
     c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
     c.PAMAuthenticator.allowed_groups = {settings["group"]}  # students added later sign in without a restart
