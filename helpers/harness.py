@@ -52,7 +52,7 @@ SERVER_PATIENCE = 2 / 3
 class ServerRun:
     """A student's server function running in a thread against a harness-owned socket.
 
-    Methods for the caller: ``connect()``, ``request()``, ``result()``, ``close()``, ``trace()``;
+    Methods for the caller: ``connect()``, ``request()``, ``wait()``, ``result()``, ``close()``, ``trace()``;
     attributes ``address``, ``deadline``, ``finished``, ``timeline`` (what our clients saw).
 
     With ``student="client"`` the roles turn round: ``target`` is the test's own
@@ -128,6 +128,20 @@ class ServerRun:
     def finished(self) -> bool:
         """True once the student's function has returned or raised."""
         return not self._thread.is_alive()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds (never past the deadline) for the function to end; True if it has.
+
+        For a test that must see the function still running, such as a server
+        that should not return while a client is connected: a correct function
+        costs the test the whole ``timeout``, so keep it short.
+
+        Typical use::
+
+            assert not run.wait(0.5), "returned while a client was still connected"
+        """
+        self._thread.join(min(float(timeout), self.remaining()))
+        return self.finished
 
     def remaining(self) -> float:
         """Seconds left before the deadline (never below 0.05)."""

@@ -66,7 +66,10 @@ def test_handler_that_never_returns_is_reported_at_the_deadline():
 
     def forever(listener):
         while True:
-            conn, _ = listener.accept()
+            try:  # the listener's own timeout equals the deadline: without this, which comes first is a race
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
             conn.close()
 
     start = time.monotonic()
@@ -124,3 +127,17 @@ def test_reports_are_localised():
         assert "forever()" in str(info.value) and "did not finish" not in str(info.value)
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def test_wait_tells_a_running_function_from_one_that_ended():
+    """run.wait() is False while the function waits for its client, True once the client has closed."""
+
+    def echo_once(conn):
+        return conn.recv(100)
+
+    with helpers.run_server(echo_once, mode="connection", deadline=5) as run:
+        with run.connect() as client:
+            assert run.wait(0.2) is False
+            client.sendall(b"done")
+            assert run.wait(5) is True
+        assert run.result() == b"done"
