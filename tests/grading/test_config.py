@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from grading_course import REPO
@@ -62,3 +64,15 @@ def test_sandbox_and_tamper_reports_are_wired(monkeypatch):
     assert autograde.index("ExplainResourceLimits") == autograde.index("RecoveringExecute") + 1
     assert "ReportingOverwriteCells" in sanitize and "OverwriteCells" not in sanitize
     assert config.ExplainResourceLimits.course_language == "es"
+
+
+@pytest.mark.parametrize("command", [["grade", "--all"], ["export-grades", "--format", "canvas"]])
+def test_instructor_commands_outside_a_course_stop_with_exit_2(tmp_path, command):
+    """`grade` and `export-grades` on a folder without nbgrader_config.py exit 2 and name the folder."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "course_grading"), *command, "--course", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"{tmp_path} has no nbgrader_config.py" in done.stderr
+    assert not list(tmp_path.iterdir())  # nothing written

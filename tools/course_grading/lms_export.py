@@ -44,6 +44,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import settings
 from .export import status_rows
 
 __all__ = ["main", "build_table", "format_score", "ExportRefused", "FORMATS", "ID_COLUMNS", "ENCODING"]
@@ -234,9 +235,8 @@ def export_table(args: argparse.Namespace, course_root: Path) -> tuple[list[list
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     course_root = args.course.resolve()
-    if not (course_root / "nbgrader_config.py").is_file():
-        print(f"[course] {course_root} has no nbgrader_config.py: run this from the course root (or pass --course).", file=sys.stderr)
-        return 2
+    if not settings.is_course_root(course_root):
+        return settings.EXIT_CODE
     dest = args.output or course_root / f"grades-{args.format}.csv"
     try:
         table, points = export_table(args, course_root)

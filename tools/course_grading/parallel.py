@@ -51,6 +51,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from . import settings
+
 __all__ = ["Job", "Outcome", "GradebookWriter", "WorkerProcess", "default_workers", "grade_class", "main", "plan_jobs"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -557,9 +559,8 @@ def main(argv: list[str]) -> int:
 
     args = parse_args(argv)
     course_root = args.course.resolve()
-    if not (course_root / "nbgrader_config.py").is_file():
-        print(f"[course] {course_root} has no nbgrader_config.py: run this from the course root (or pass --course).", file=sys.stderr)
-        return 2
+    if not settings.is_course_root(course_root):
+        return settings.EXIT_CODE
     started = time.monotonic()
     try:
         coursedir = load_coursedir(course_root)

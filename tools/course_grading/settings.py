@@ -30,7 +30,7 @@ import os
 import sys
 import traceback
 
-__all__ = ["CourseSettingError", "course_language", "fail_closed", "stop_on_config_errors", "EXIT_CODE"]
+__all__ = ["CourseSettingError", "course_language", "is_course_root", "fail_closed", "stop_on_config_errors", "EXIT_CODE"]
 
 #: Exit status of an nbgrader command stopped by a bad setting (2: a usage error, as argparse uses).
 EXIT_CODE = 2
@@ -40,6 +40,21 @@ DEFAULT_LANGUAGE = "en"
 
 class CourseSettingError(Exception):
     """A course setting (environment variable or ``nbgrader_config.py`` value) is wrong; the text says how to fix it."""
+
+
+def is_course_root(course_root, stream=None) -> bool:
+    """True if ``course_root`` holds ``nbgrader_config.py``; if not, says so on ``stream`` (stderr).
+
+    Typical use (an instructor's command)::
+
+        if not settings.is_course_root(args.course.resolve()):
+            return settings.EXIT_CODE
+    """
+    if (course_root / "nbgrader_config.py").is_file():
+        return True
+    print(f"[course] {course_root} has no nbgrader_config.py: run this from the course root (or pass --course).",
+          file=stream or sys.stderr)
+    return False
 
 
 def course_language(environ=os.environ) -> str:
