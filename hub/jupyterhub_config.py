@@ -23,9 +23,9 @@ and the message: a hub that starts must be one that works.
 """
 
 import asyncio
-import importlib.util
 import json
 import os
+import runpy
 import sys
 from pathlib import Path
 
@@ -33,19 +33,9 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
 
 
-def _load_course_hub():
-    """tools/course_hub, loaded by path as ``socket_course_hub`` (the hub's cwd is not the repository)."""
-    name = "socket_course_hub"
-    if name not in sys.modules:
-        folder = REPO_ROOT / "tools" / "course_hub"
-        spec = importlib.util.spec_from_file_location(name, folder / "__init__.py", submodule_search_locations=[str(folder)])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-course_hub = _load_course_hub()
+# tools/course_hub/__main__.py's loader imports that folder as ``socket_course_hub`` (the hub's cwd is not the
+# repository, and sys.path stays as it is); runpy runs the file without its command line.
+course_hub = runpy.run_path(str(REPO_ROOT / "tools" / "course_hub" / "__main__.py"))["load_package"]()
 from socket_course_hub import homes, launch  # noqa: E402  (importable now that the package is loaded)
 from socket_course_hub.state import HubError, HubState, course_language, open_course  # noqa: E402
 

@@ -22,10 +22,10 @@ Typical use::
 from __future__ import annotations
 
 import grp
-import importlib.util
 import json
 import os
 import pwd
+import runpy
 import shutil
 import subprocess
 import sys
@@ -42,19 +42,8 @@ HTTP_TIMEOUT = 30
 SERVER_START_TIMEOUT = 150
 
 
-def load_course_hub():
-    """tools/course_hub as ``socket_course_hub`` (the package the hub's config loads)."""
-    name = "socket_course_hub"
-    if name not in sys.modules:
-        folder = REPO / "tools" / "course_hub"
-        spec = importlib.util.spec_from_file_location(name, folder / "__init__.py", submodule_search_locations=[str(folder)])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-course_hub = load_course_hub()
+#: tools/course_hub as ``socket_course_hub``, by the loader of its own __main__.py (the package the hub's config loads).
+course_hub = runpy.run_path(str(REPO / "tools" / "course_hub" / "__main__.py"))["load_package"]()
 from socket_course_hub import accounts, homes  # noqa: E402
 from socket_course_hub.state import HubState  # noqa: E402
 

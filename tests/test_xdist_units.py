@@ -1,0 +1,30 @@
+"""tests/xdist_units.py: the files that share the graded class travel to one pytest-xdist worker together."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from xdist_units import GROUP_OF_FILE, SHARED_FIXTURE_GROUPS, work_unit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def files_using(fixture: str) -> set[str]:
+    """Test files whose test functions (or fixtures) take ``fixture`` as an argument."""
+    uses = re.compile(rf"def \w+\([^)]*\b{re.escape(fixture)}\b")
+    return {path.relative_to(ROOT).as_posix() for path in (ROOT / "tests").rglob("test_*.py")
+            if uses.search(path.read_text(encoding="utf-8"))}
+
+
+def test_every_file_using_a_shared_fixture_is_in_its_group():
+    """A test file that takes grading_run is listed in its group, and every listed file uses it."""
+    for fixture, paths in SHARED_FIXTURE_GROUPS.items():
+        assert files_using(fixture) == set(paths), fixture
+
+
+def test_a_grouped_file_is_one_unit_and_another_file_its_own():
+    """work_unit() names the group for every test of a grouped file, and the file itself otherwise."""
+    assert {work_unit(f"{path}::test_x[es]") for path in GROUP_OF_FILE} == {"grading_run"}
+    assert work_unit("tests/grading/test_parallel.py::test_y") == "tests/grading/test_parallel.py"
+    assert work_unit("notebooks/es/04-tcp.ipynb::Cell 3") == "notebooks/es/04-tcp.ipynb"
