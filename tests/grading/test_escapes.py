@@ -171,13 +171,22 @@ def test_gradebook_cannot_be_written(escape_run):
     assert "Inconsistent checksums" not in escape_run.log
 
 
+def names_starting_with(folder: Path, prefix: str) -> list[Path]:
+    """Files and folders under ``folder`` whose name starts with ``prefix``.
+
+    os.walk, not Path.rglob: other tests' sandboxes come and go in /tmp meanwhile,
+    and a folder that vanishes mid-walk must not fail the search.
+    """
+    return [Path(top, name) for top, folders, files in os.walk(folder) for name in folders + files if name.startswith(prefix)]
+
+
 def test_course_folder_home_and_host_tmp_cannot_be_written(escape_run):
     """Nothing the submission writes reaches the course folder, the instructor's home or the host's /tmp."""
     marker = escape_run.targets.marker
     private_tmp = f"/tmp/{marker}-tmp.txt"  # the sandbox's own /tmp: allowed, and gone with it
     assert [path for path in escape_run.results("write")["written"] if path != private_tmp] == []
     leftovers = [path for folder in (escape_run.course.root, Path(escape_run.targets.home), Path("/tmp"))
-                 for path in folder.rglob(f"{marker}*")]
+                 for path in names_starting_with(folder, marker)]
     assert leftovers == []
 
 
