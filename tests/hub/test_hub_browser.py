@@ -7,8 +7,21 @@ as in tests/browser) the student types name and password into the hub's login
 form and lands in JupyterLab in Spanish; opens lesson 07 and runs the cells
 that show its page, which comes through jupyter-server-proxy at
 ``/user/<name>/proxy/<port>/`` and lists the time server's pushed messages; fetches and submits a1-sockets with the buttons
-of nbgrader's Assignments tab. The instructor signs in the same way and finds
-the collected submission in the formgrader.
+of nbgrader's Assignments tab.
+
+The instructor signs in the same way and does the rest of the assignment with
+the formgrader's own buttons, on its own page ``/user/<name>/formgrader`` (the
+hub forbids JupyterLab's Formgrader panel, an iframe, to show it):
+*Collect* on Manage Assignments; *Autograde* of the student's submission on
+Manage Submissions (with the course's pipeline and sandbox: the instructor's
+server reads ``~/course/nbgrader_config.py``), which shows 0 / 4 for the
+untouched a1; *Generate Feedback* and *Release Feedback*. The student then
+presses *Fetch Feedback* in the Assignments tab: the page lands in their home,
+the tab links to its folder, and it shows the score and no hidden test.
+
+Only the release is done by command (``nbgrader generate_assignment`` and
+``release_assignment`` as the instructor), in the background while the student
+signs in, so that nobody waits for it.
 
 Only one thing is set for the test that a real hub does not have: each
 person's ``~/.jupyter/jupyter_server_config.json`` exposes JupyterLab's
@@ -18,6 +31,7 @@ does), so the steps of tests/browser/labpage.py work unchanged.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -42,6 +56,8 @@ pytestmark = [
 ]
 
 LANG = "es"
+#: The language the instructor grades in (TrialHub.start's --lang): the released a1, its hidden tests, the feedback page.
+GRADING_LANG = "en"
 LESSON = f"{homes.LESSONS.as_posix()}/notebooks/{LANG}/07-websockets.ipynb"
 #: What a student runs of lesson 07 to see its page: the setup cell, the page's web server, the page's cell.
 PAGE_CELLS = ("helpers.setup()", "helpers.http_server(", "IFrame(page_url")
@@ -54,6 +70,10 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 SPAWN_TIMEOUT = 150_000
 #: Milliseconds for the answer to one click (browser -> proxy -> server -> kernel and back, on a shared host).
 STEP_TIMEOUT = 30_000
+#: Milliseconds for a formgrader button that runs notebooks (Autograde: a sandboxed kernel; Generate Feedback).
+GRADE_TIMEOUT = 150_000
+#: Hidden-test lines shorter than this could be ordinary code (``import sys``) and prove nothing (as tests/grading/test_feedback.py).
+MIN_HIDDEN_LINE = 14
 
 #: Written into each person's home before the first start: window.jupyterapp for labpage's steps.
 EXPOSE_APP = r"""
@@ -246,17 +266,141 @@ def test_the_assignments_tab_fetches_and_submits_a1(submitted, hub):
     assert len(list(inbound.glob(f"{hub.student}+{ASSIGNMENT}+*"))) == 1
 
 
-# ---- the instructor ------------------------------------------------------------------------------------
+# ---- the instructor, with the formgrader's buttons -----------------------------------------------------
 
-def test_the_instructors_formgrader_lists_the_collected_submission(browser, hub, submitted):
-    """After nbgrader collect, the instructor signs in and the formgrader page counts and names the submission."""
-    hub.nbgrader(hub.instructor, "collect", ASSIGNMENT)
+@pytest.fixture(scope="module")
+def instructor(browser, hub, released) -> Page:
+    """The instructor's browser, signed in through the login form, then on the formgrader's own page (Manage Assignments).
+
+    Its own page, as docs/hub.md says: JupyterLab's Formgrader panel (an iframe) cannot show it on the hub,
+    whose servers send ``Content-Security-Policy: frame-ancestors 'none'`` (JupyterHub >= 4.1).
+    """
     page = sign_in(browser, hub, hub.instructor)
-    try:
-        page.goto(f"{hub.url}user/{hub.instructor}/formgrader")
-        row = page.locator("tr", has=page.locator("td.name", has_text=ASSIGNMENT))
-        expect(row.locator("td.num-submissions")).to_have_text("1", timeout=STEP_TIMEOUT)
-        row.locator("td.num-submissions a").click()
-        expect(page.locator("td.student-id")).to_have_text([hub.student], timeout=STEP_TIMEOUT)
-    finally:
-        page.context.close()
+    page.goto(f"{hub.url}user/{hub.instructor}/formgrader")
+    expect(page.locator(".breadcrumb li")).to_have_text(["Assignments"], timeout=STEP_TIMEOUT)
+    yield page
+    page.context.close()
+
+
+def assignment_row(page):
+    """a1-sockets' row on Manage Assignments."""
+    return page.locator("#main-table > tr", has=page.locator("td.name", has_text=re.compile(rf"^\s*{re.escape(ASSIGNMENT)}\s*$")))
+
+
+def submission_row(page, student: str):
+    """The student's row on Manage Submissions."""
+    return page.locator("#main-table > tr", has=page.locator("td.student-id", has_text=re.compile(rf"^\s*{re.escape(student)}\s*$")))
+
+
+def press(page, button, success: str, timeout: float) -> str:
+    """Click a formgrader button, wait for nbgrader's answer (its Success or Error dialog), close it; return what it said.
+
+    The dialog holds the log of the nbgrader command the button ran; an Error dialog fails the test with it.
+    """
+    button.click()
+    dialog = page.locator("#success-modal, #error-modal")
+    expect(dialog).to_be_visible(timeout=timeout)
+    said = dialog.inner_text()
+    assert dialog.get_attribute("id") == "success-modal", said
+    assert success in said, said
+    dialog.locator(".modal-footer button").click()
+    expect(page.locator(".modal, .modal-backdrop")).to_have_count(0, timeout=STEP_TIMEOUT)
+    return said
+
+
+@pytest.fixture(scope="module")
+def collected(instructor, hub, submitted) -> str:
+    """On Manage Assignments, the instructor clicked a1-sockets' Collect once the student had submitted; what the dialog said."""
+    row = assignment_row(instructor)
+    expect(row.locator("td.status")).to_have_text("released", timeout=STEP_TIMEOUT)
+    expect(row.locator("td.num-submissions")).to_have_text("0")
+    return press(instructor, row.locator("td.collect a"), f"Successfully collected submissions of '{ASSIGNMENT}'", STEP_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def autograded(instructor, hub, collected) -> str:
+    """From a1-sockets' number of submissions to Manage Submissions, where the instructor clicked the student's Autograde."""
+    assignment_row(instructor).locator("td.num-submissions a").click()
+    row = submission_row(instructor, hub.student)
+    expect(row.locator("td.status")).to_have_text("needs autograding", timeout=STEP_TIMEOUT)
+    return press(instructor, row.locator("td.autograde a"), f"Successfully autograded '{ASSIGNMENT}' for student '{hub.student}'",
+                 GRADE_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def feedback_released(instructor, autograded) -> list[str]:
+    """Back on Manage Assignments, the instructor clicked a1-sockets' Generate Feedback, then its Release Feedback."""
+    instructor.locator(".breadcrumb a", has_text="Assignments").click()
+    row = assignment_row(instructor)
+    return [
+        press(instructor, row.locator("td.generate-feedback a"), f"Successfully generated feedback of '{ASSIGNMENT}'", GRADE_TIMEOUT),
+        press(instructor, row.locator("td.release-feedback a"), f"Successfully released feedback of '{ASSIGNMENT}'", STEP_TIMEOUT),
+    ]
+
+
+@pytest.fixture(scope="module")
+def feedback_fetched(submitted, feedback_released) -> Page:
+    """The student clicked Fetch Feedback on the submitted a1-sockets in the Assignments tab (open since the submit)."""
+    row = assignment_rows(submitted, "submitted")
+    row.get_by_role("button", name="Fetch Feedback").click()
+    expect(row.locator(".nested_list_item a", has_text="view feedback")).to_have_count(1, timeout=60_000)
+    return submitted
+
+
+def page_text(path) -> str:
+    """The visible text of a feedback page: tags removed, entities decoded (as tests/grading/test_feedback.py)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+def hidden_test_lines() -> set[str]:
+    """a1's hidden-test lines long enough to identify, and found nowhere in the released notebook."""
+    def sources(root: str) -> list[str]:
+        notebook = json.loads((REPO / root / GRADING_LANG / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text(encoding="utf-8"))
+        return ["".join(cell["source"]) for cell in notebook["cells"]]
+
+    released = "\n".join(sources("exercises"))
+    lines, hidden = set(), False
+    for source in sources("solutions"):
+        for line in source.split("\n"):
+            if "BEGIN HIDDEN TESTS" in line:
+                hidden = True
+            elif "END HIDDEN TESTS" in line:
+                hidden = False
+            elif hidden and len(line.strip()) >= MIN_HIDDEN_LINE and line.strip() not in released:
+                lines.add(line.strip())
+    return lines
+
+
+def test_the_formgrader_collects_the_submission(collected, instructor, hub):
+    """Collect on Manage Assignments copies the student's submission into ~/course/submitted and the page counts 1."""
+    row = assignment_row(instructor)
+    expect(row.locator("td.num-submissions")).to_have_text("1", timeout=STEP_TIMEOUT)
+    course = hub.home(hub.instructor) / homes.INSTRUCTOR_COURSE
+    assert (course / "submitted" / hub.student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
+
+
+def test_the_formgraders_autograde_scores_the_untouched_a1_zero_of_four(autograded, instructor, hub):
+    """Autograde on Manage Submissions grades the untouched a1 with the course's pipeline: the row shows graded, 0 / 4."""
+    row = submission_row(instructor, hub.student)
+    expect(row.locator("td.score")).to_have_text("0 / 4", timeout=STEP_TIMEOUT)
+    expect(row.locator("td.status")).to_have_text("graded")
+    assert "SANDBOX OFF" not in autograded, autograded  # the course's sandbox was on (tools/course_grading/sandbox.py)
+    course = hub.home(hub.instructor) / homes.INSTRUCTOR_COURSE
+    assert (course / "autograded" / hub.student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
+
+
+def test_fetch_feedback_brings_the_page_home_with_the_score_and_no_hidden_test(feedback_fetched, hub):
+    """Fetch Feedback puts a1's page in the student's home, the tab links to its folder, the page says 0 / 4 and no hidden test."""
+    pages = sorted((hub.home(hub.student) / ASSIGNMENT / "feedback").glob("*/*.html"))
+    assert [page.name for page in pages] == [f"{ASSIGNMENT}.html"], pages
+    text = page_text(pages[0])
+    assert re.search(rf"{re.escape(ASSIGNMENT)} \(Score:\s*0(\.0)?\s*/\s*4(\.0)?\)", text), text[:2000]
+    assert "HIDDEN TESTS" not in text
+    hidden = hidden_test_lines()
+    assert len(hidden) >= 10, hidden  # else the check below proves nothing
+    leaked = sorted(line for line in hidden if line in text)
+    assert not leaked, leaked[:3]
+    # The tab's "(view feedback)" link opens the page's folder in the file browser.
+    assignment_rows(feedback_fetched, "submitted").locator(".nested_list_item a", has_text="view feedback").click()
+    listing = feedback_fetched.locator("#filebrowser .jp-DirListing-item", has_text=f"{ASSIGNMENT}.html")
+    expect(listing).to_be_visible(timeout=STEP_TIMEOUT)
