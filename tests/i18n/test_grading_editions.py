@@ -23,6 +23,9 @@ import nbformat
 import pytest
 from i18n_support import CODE_TEXT_LANGUAGES, EDITIONS
 
+#: One language's class is graded inside its first test (about 3 minutes on 2 busy cores); 300 s was too tight.
+pytestmark = pytest.mark.timeout(900)
+
 GRADING_TESTS = Path(__file__).resolve().parents[1] / "grading"
 sys.path.insert(0, str(GRADING_TESTS))
 
