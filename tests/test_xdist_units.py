@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from xdist_units import GROUP_OF_FILE, SHARED_FIXTURE_GROUPS, work_unit
+from xdist_units import GROUP_OF_FILE, SHARED_FIXTURE_GROUPS, SPLIT_BY_FIXTURE_PARAMETER, work_unit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,3 +28,13 @@ def test_a_grouped_file_is_one_unit_and_another_file_its_own():
     assert {work_unit(f"{path}::test_x[es]") for path in GROUP_OF_FILE} == {"grading_run"}
     assert work_unit("tests/grading/test_parallel.py::test_y") == "tests/grading/test_parallel.py"
     assert work_unit("notebooks/es/04-tcp.ipynb::Cell 3") == "notebooks/es/04-tcp.ipynb"
+
+
+def test_the_language_grading_file_is_one_unit_per_graded_language():
+    """Every language with solutions/ besides English is a unit of its own, zh-TW's ids included."""
+    graded = {path.name for path in (ROOT / "solutions").iterdir() if path.is_dir() and path.name != "en"}
+    path = "tests/i18n/test_grading_editions.py"
+    assert set(SPLIT_BY_FIXTURE_PARAMETER[path]) == graded
+    assert work_unit(f"{path}::test_release_has_the_language_stubs_and_instructions[id]") == f"{path}[id]"
+    assert work_unit(f"{path}::test_wrong_solution_scores_less[zh-TW-a9-returns-early]") == f"{path}[zh-TW]"
+    assert work_unit(f"{path}::test_reference_scores_full_marks[fr-a1-sockets]") == f"{path}[fr]"
