@@ -1,7 +1,7 @@
 """A fake LTI 1.3 platform (a stand-in for Canvas or Moodle) that launches the trial hub as a real one would.
 
-``FakePlatform`` is an HTTP server on 127.0.0.1 (a free port, in a thread of its
-own) that serves the JSON Web Key Set of an RSA key made at start, the only
+``FakePlatform`` serves, with the course's ``helpers.http_server`` on
+127.0.0.1, the JSON Web Key Set of an RSA key made at start: the only
 thing the hub fetches from a platform. The rest of a launch is the browser's
 part, which ``launch`` plays with a ``requests.Session``, in the order of LTI
 1.3's OpenID Connect flow (ltiauthenticator's ``LTI13LoginInitHandler`` and
@@ -35,11 +35,11 @@ Typical use::
 
 from __future__ import annotations
 
-import http.server
 import json
 import secrets
-import threading
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -47,9 +47,13 @@ import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-#: Seconds for one HTTP request to the hub, and for the server thread to stop.
+import helpers
+
+#: Seconds for one HTTP request to the hub.
 HTTP_TIMEOUT = 30
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+#: The platform's key set, as a file its web server serves.
+JWKS_FILE = "jwks.json"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 
 
@@ -70,43 +74,18 @@ class FakePlatform:
         self.deployment_id = deployment_id
         self.key = new_key()
         self.kid = secrets.token_hex(8)
-        #: How many times someone fetched the JWKS (the hub does at each launch it verifies).
-        self.jwks_requests = 0
-        self._lock = threading.Lock()
         jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-        jwks = json.dumps({"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}).encode()
-        platform = self
+        self._folder = tempfile.TemporaryDirectory(prefix="fake-lti-platform-")
+        (Path(self._folder.name) / JWKS_FILE).write_text(
+            json.dumps({"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}), encoding="utf-8")
+        # The course's own file server: it binds and listens before its thread starts, and logs each request.
+        self._server = helpers.http_server(self._folder.name)
+        self.url = self._server.url.rstrip("/")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            timeout = HTTP_TIMEOUT  # a client that stops sending cannot hold a thread forever
-
-            def do_GET(self):
-                if self.path.split("?")[0] != "/jwks":
-                    self.send_error(404)
-                    return
-                with platform._lock:
-                    platform.jwks_requests += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(jwks)))
-                self.end_headers()
-                self.wfile.write(jwks)
-
-            def log_message(self, format, *args):  # quiet: pytest shows failures, not each request
-                pass
-
-        # The constructor binds and listens: the port answers before the thread starts.
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.timeout = 0.2  # handle_request() waits this long for a connection, then checks _stop
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="fake-lti-platform", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            self._server.handle_request()
+    @property
+    def jwks_requests(self) -> int:
+        """How many times someone fetched the JWKS (the hub does at each launch it verifies)."""
+        return sum(f"GET /{JWKS_FILE}" in line for line in self._server.log)
 
     # ---- what the administrator gives the instructor ---------------------------------------------------
     @property
@@ -119,7 +98,7 @@ class FakePlatform:
 
     @property
     def jwks_endpoint(self) -> str:
-        return self.url + "/jwks"
+        return f"{self.url}/{JWKS_FILE}"
 
     def lti13_settings(self, username_key: str = "custom_username", **extra: Any) -> dict:
         """The content of the hub's ``lti13.json`` for this platform."""
@@ -187,9 +166,8 @@ class FakePlatform:
 
     # ---- lifetime ----------------------------------------------------------------------------------
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(HTTP_TIMEOUT)  # within the server's 0.2 s wait, or a request's own timeout
-        self._server.server_close()
+        self._server.stop()
+        self._folder.cleanup()
 
     def __enter__(self) -> "FakePlatform":
         return self
