@@ -11,7 +11,9 @@ Typical use::
 
 from __future__ import annotations
 
+import html
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +83,25 @@ def hidden_lines(assignment: str) -> list[str]:
             elif hidden and line.strip():
                 lines.append(line.strip())
     return lines
+
+
+#: Hidden-test lines shorter than this could be ordinary code (``import sys``) and prove nothing.
+MIN_HIDDEN_LINE = 14
+
+
+def telltale_hidden_lines(assignments, released: str) -> set[str]:
+    """Hidden-test lines of ``assignments`` long enough to identify, that appear nowhere (not even inside a line) in ``released``.
+
+    Typical use::
+
+        leaked = [line for line in telltale_hidden_lines(["a1-sockets"], released) if line in page_text(page)]
+    """
+    return {line for name in assignments for line in hidden_lines(name) if len(line) >= MIN_HIDDEN_LINE and line not in released}
+
+
+def page_text(path: Path) -> str:
+    """The visible text of a feedback page: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
 @dataclass

@@ -8,19 +8,11 @@ import re
 
 import nbformat
 import pytest
-from grading_course import ASSIGNMENTS, hidden_lines
+from grading_course import ASSIGNMENTS, page_text, telltale_hidden_lines
 from grading_submissions import MISTAKES
 
 # The shared grading run (conftest.py) takes two to three minutes; pytest's default limit is 300 s.
 pytestmark = pytest.mark.timeout(900)
-
-#: Hidden lines that could also be ordinary code (imports, a lone `pass`) prove nothing.
-MIN_LENGTH = 14
-
-
-def page_text(path) -> str:
-    """The visible text of a feedback page: tags removed, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
 def secret_lines(course) -> set[str]:
@@ -28,7 +20,7 @@ def secret_lines(course) -> set[str]:
     released = "\n".join(
         cell.source for name in ASSIGNMENTS for cell in nbformat.read(course.release_path(name), as_version=4).cells
     )
-    return {line for name in ASSIGNMENTS for line in hidden_lines(name) if len(line) >= MIN_LENGTH and line not in released}
+    return telltale_hidden_lines(ASSIGNMENTS, released)
 
 
 def test_autograded_notebooks_keep_hidden_tests(grading_run):

@@ -31,7 +31,6 @@ does), so the steps of tests/browser/labpage.py work unchanged.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -39,6 +38,7 @@ import secrets
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -46,6 +46,9 @@ from trial_hub import REPO, HubSession, TrialHub, homes
 
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO / "tests" / "grading"))
+import grading_course  # noqa: E402
+from grading_course import page_text, telltale_hidden_lines  # noqa: E402
 from course_i18n import jupyterlab_labels  # noqa: E402
 from labchromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from labpage import KERNEL_START_TIMEOUT, assert_no_errors, current_notebook, run_command, wait_all_cells_attached, wait_kernel_idle  # noqa: E402
@@ -57,7 +60,7 @@ pytestmark = [
 
 LANG = "es"
 #: The language the instructor grades in (TrialHub.start's --lang): the released a1, its hidden tests, the feedback page.
-GRADING_LANG = "en"
+GRADING_LANG = grading_course.LANG
 LESSON = f"{homes.LESSONS.as_posix()}/notebooks/{LANG}/07-websockets.ipynb"
 #: What a student runs of lesson 07 to see its page: the setup cell, the page's web server, the page's cell.
 PAGE_CELLS = ("helpers.setup()", "helpers.http_server(", "IFrame(page_url")
@@ -72,8 +75,6 @@ SPAWN_TIMEOUT = 150_000
 STEP_TIMEOUT = 30_000
 #: Milliseconds for a formgrader button that runs notebooks (Autograde: a sandboxed kernel; Generate Feedback).
 GRADE_TIMEOUT = 150_000
-#: Hidden-test lines shorter than this could be ordinary code (``import sys``) and prove nothing (as tests/grading/test_feedback.py).
-MIN_HIDDEN_LINE = 14
 
 #: Written into each person's home before the first start: window.jupyterapp for labpage's steps.
 EXPOSE_APP = r"""
@@ -347,28 +348,10 @@ def feedback_fetched(submitted, feedback_released) -> Page:
     return submitted
 
 
-def page_text(path) -> str:
-    """The visible text of a feedback page: tags removed, entities decoded (as tests/grading/test_feedback.py)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
-
-
 def hidden_test_lines() -> set[str]:
     """a1's hidden-test lines long enough to identify, and found nowhere in the released notebook."""
-    def sources(root: str) -> list[str]:
-        notebook = json.loads((REPO / root / GRADING_LANG / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text(encoding="utf-8"))
-        return ["".join(cell["source"]) for cell in notebook["cells"]]
-
-    released = "\n".join(sources("exercises"))
-    lines, hidden = set(), False
-    for source in sources("solutions"):
-        for line in source.split("\n"):
-            if "BEGIN HIDDEN TESTS" in line:
-                hidden = True
-            elif "END HIDDEN TESTS" in line:
-                hidden = False
-            elif hidden and len(line.strip()) >= MIN_HIDDEN_LINE and line.strip() not in released:
-                lines.add(line.strip())
-    return lines
+    release = REPO / "exercises" / GRADING_LANG / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    return telltale_hidden_lines([ASSIGNMENT], "\n".join(cell.source for cell in nbformat.read(release, as_version=4).cells))
 
 
 def test_the_formgrader_collects_the_submission(collected, instructor, hub):

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.timeout(900)
 GRADING_TESTS = Path(__file__).resolve().parents[1] / "grading"
 sys.path.insert(0, str(GRADING_TESTS))
 
-from grading_course import ASSIGNMENTS, Course, Running, release_tool  # noqa: E402
+from grading_course import ASSIGNMENTS, Course, Running, page_text, release_tool  # noqa: E402
 from grading_submissions import MISTAKES, reference  # noqa: E402
 
 from course_i18n import catalogs, layout  # noqa: E402
@@ -60,11 +60,6 @@ def assert_message(lang: str, assignment: str, message: str, values: dict[str, s
     for field, value in values.items():
         text = text.replace(field, value)
     return text
-
-
-def page_text(path: Path) -> str:
-    """The visible text of a feedback page: tags removed, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
 @dataclass
