@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from kernel_ready import wait_until_answering
 from labpaths import ROOT
 from labpage import wait_kernel_idle
 from labserver import LabServer
@@ -183,7 +184,7 @@ def test_kernels_of_the_course_use_ipc_sockets_in_a_private_folder(launch):
     client.load_connection_info(info)
     client.start_channels()
     try:
-        client.wait_for_ready(timeout=60)
+        wait_until_answering(client, timeout=60)
         printed = []
         reply = client.execute_interactive(
             "print(6 * 7)", timeout=30,

@@ -298,10 +298,11 @@ def test_a_student_cannot_reach_another_students_kernel(hub):
     session = hub.sessions[s1]
     kernel = session.api("POST", "api/kernels", json={"name": "python3"}).json()
     # Readiness: the kernel answers kernel_info (its sockets are bound), asked as s1 with a deadline.
+    # Not wait_for_ready(): on a busy host it calls a live kernel dead when one heartbeat is late.
     connection = hub.home(s1) / homes.RUNTIME / f"kernel-{kernel['id']}.json"
     hub.run_as(s1, sys.executable, "-c",
                "import sys, jupyter_client; c = jupyter_client.BlockingKernelClient(connection_file=sys.argv[1]);"
-               "c.load_connection_file(); c.start_channels(); c.wait_for_ready(timeout=60); c.stop_channels()",
+               "c.load_connection_file(); c.start_channels(); c.kernel_info(reply=True, timeout=60); c.stop_channels()",
                str(connection), timeout=90)
     assert hub.run_as(s1, sys.executable, "-c", CONNECT, str(connection)).stdout.strip() == "connected"
     other = hub.run_as(s2, sys.executable, "-c", CONNECT, str(connection), check=False)
