@@ -94,6 +94,21 @@ def test_course_ca_file_is_private_and_stable():
         assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
 
 
+def test_course_ca_folder_is_removed_when_the_process_exits():
+    """The private folder of course_ca_file() is gone once the Python process (a kernel) has exited."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(helpers.__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", "import helpers; print(helpers.course_ca_file())"],
+                          cwd=repo, capture_output=True, text=True, timeout=120, check=True)
+    path = done.stdout.strip()
+    assert path.endswith("course-ca.pem"), done.stdout + done.stderr
+    assert not os.path.exists(os.path.dirname(path))
+
+
 def test_silent_client_does_not_hold_the_server(monkeypatch):
     """A client that connects and never starts its handshake is dropped after the handshake timeout."""
     monkeypatch.setattr(tls, "HANDSHAKE_TIMEOUT", 0.3)
