@@ -18,6 +18,8 @@ and the message: a hub that starts must be one that works.
   person's Unix user, kernels on ZMQ's IPC transport (no TCP port race while a
   class starts its kernels; the socket files sit in the person's 0700 runtime
   folder), JupyterLab in the person's language (tools/course_hub/homes.py).
+  Each server's port comes from just below the system's ephemeral range
+  (tools/course_hub/ports.py), where no other program's bind to port 0 lands.
 - Network: everything on 127.0.0.1: the proxy's public port, its API and the
   hub itself, on free ports ``tools/course hub start`` chose (CHP refuses port 0).
 """
@@ -37,6 +39,7 @@ REPO_ROOT = HERE.parent
 # repository, and sys.path stays as it is); runpy runs the file without its command line.
 course_hub = runpy.run_path(str(REPO_ROOT / "tools" / "course_hub" / "__main__.py"))["load_package"]()
 from socket_course_hub import homes, launch  # noqa: E402  (importable now that the package is loaded)
+from socket_course_hub.spawner import CourseSpawner, server_ports  # noqa: E402
 from socket_course_hub.state import HubError, HubState, course_language, open_course  # noqa: E402
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
@@ -111,7 +114,9 @@ c.JupyterHub.load_roles = [
 ]
 
 # ---- the single-user servers ------------------------------------------------------------------------
-c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+# LocalProcessSpawner with ports from below the ephemeral range: no bind to port 0 takes one before its server binds it.
+c.JupyterHub.spawner_class = CourseSpawner
+server_ports()  # a port range that leaves no room for the servers' ports stops the hub here, not at a spawn
 c.Spawner.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
 c.Spawner.args = [
     *open_course.kernel_transport_options(),  # --KernelManager.transport=ipc

@@ -127,6 +127,23 @@ def test_every_server_is_up_behind_the_proxy(hub):
         assert session.hub_api("GET", f"users/{name}").json()["servers"][""]["ready"] is True
 
 
+def test_every_server_listens_on_a_port_no_port_zero_bind_can_take(hub):
+    """Each person's jupyterhub-singleuser listens on 127.0.0.1 at a port of the pool below the ephemeral range."""
+    import psutil
+
+    from socket_course_hub.ports import server_pool_range
+
+    listening = {}
+    for process in psutil.process_iter(["username", "cmdline"]):
+        if process.info["username"] in hub.sessions and "jupyterhub-singleuser" in " ".join(process.info["cmdline"] or []):
+            for connection in process.net_connections(kind="tcp"):
+                if connection.status == psutil.CONN_LISTEN:
+                    listening.setdefault(process.info["username"], set()).add(connection.laddr)
+    assert set(listening) == set(hub.sessions)
+    for name, addresses in listening.items():
+        assert [(host, port in server_pool_range()) for host, port in addresses] == [("127.0.0.1", True)], (name, addresses)
+
+
 def test_kernels_use_ipc_in_a_private_runtime_folder(hub):
     """A kernel started through a student's REST API has an IPC connection file in their 0700 runtime folder."""
     for name in hub.students:

@@ -15,6 +15,7 @@ Modules, one job each:
 - ``exchange``: nbgrader's exchange folders and the configuration every server reads;
 - ``homes``: what the pre-spawn hook puts into a home (lessons, settings, runtime folder);
 - ``launch``: free ports, the proxy from npm, starting and stopping the hub process;
+- ``ports``, ``spawner``: each server's port, from outside the range port-0 binds draw from;
 - ``__main__``: the command line.
 
 ``hub/jupyterhub_config.py`` loads this package by path (as ``socket_course_hub``).
