@@ -38,3 +38,16 @@ def test_the_language_grading_file_is_one_unit_per_graded_language():
     assert work_unit(f"{path}::test_release_has_the_language_stubs_and_instructions[id]") == f"{path}[id]"
     assert work_unit(f"{path}::test_wrong_solution_scores_less[zh-TW-a9-returns-early]") == f"{path}[zh-TW]"
     assert work_unit(f"{path}::test_reference_scores_full_marks[fr-a1-sockets]") == f"{path}[fr]"
+
+
+def test_longest_units_are_real_units_handed_out_first():
+    """Each LONGEST_FIRST name is the unit of a test file that exists, and scheduling_order puts those units first, in order."""
+    from xdist_units import LONGEST_FIRST, scheduling_order
+
+    for unit in LONGEST_FIRST:
+        path = SHARED_FIXTURE_GROUPS[unit][0] if unit in SHARED_FIXTURE_GROUPS else unit.split("[", 1)[0]
+        assert (ROOT / path).is_file(), unit
+    ids = ["tests/a.py::t1", "tests/b.py::t1", "tests/b.py::t2", "tests/grading/test_feedback.py::t",
+           "tests/hub/test_trial_hub.py::t", "tests/a.py::t2", "tests/b.py::t3"]
+    assert scheduling_order(ids) == ["tests/hub/test_trial_hub.py::t", "tests/grading/test_feedback.py::t",
+                                     "tests/b.py::t1", "tests/b.py::t2", "tests/b.py::t3", "tests/a.py::t1", "tests/a.py::t2"]

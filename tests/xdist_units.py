@@ -6,7 +6,9 @@ of them: ``grading_run`` (a whole class graded by nbgrader, about 3.5 minutes of
 a worker) was built twice when its files landed on both workers. The files in
 ``SHARED_FIXTURE_GROUPS`` travel as one unit, so the fixture is built once. The
 other way round, a file in ``SPLIT_BY_FIXTURE_PARAMETER`` is cut into one unit
-per value of its parametrized module fixture.
+per value of its parametrized module fixture. Units that take minutes of one
+worker (``LONGEST_FIRST``) are handed out first, longest first, so that none of
+them starts near the end and runs alone while the other workers sit idle.
 
 Typical use (tests/conftest.py hands the scheduler to pytest-xdist)::
 
@@ -38,6 +40,20 @@ SPLIT_BY_FIXTURE_PARAMETER = {
     "tests/i18n/test_grading_editions.py": ("es", "fr", "id", "zh-TW"),
 }
 
+#: Units that take minutes of one worker, longest first (seconds of one CI run on 2 cores, 3 workers).
+#: xdist hands out the units with the most tests first, which left the class on the trial hub (few tests,
+#: the longest unit) to start last. tests/test_xdist_units.py checks that each name is a unit.
+LONGEST_FIRST = (
+    "tests/hub/test_trial_hub.py",
+    "grading_run",
+    "tests/i18n/test_grading_editions.py[es]",
+    "tests/i18n/test_grading_editions.py[id]",
+    "tests/i18n/test_grading_editions.py[fr]",
+    "tests/i18n/test_grading_editions.py[zh-TW]",
+    "tests/browser/test_browser_lessons.py",
+    "tests/browser/test_browser_editions.py",
+)
+
 
 def work_unit(nodeid: str) -> str:
     """The unit of work a test belongs to: its group's name, or else its file.
@@ -57,8 +73,33 @@ def work_unit(nodeid: str) -> str:
     return GROUP_OF_FILE.get(path, path)
 
 
+def scheduling_order(nodeids: list[str]) -> list[str]:
+    """The test ids regrouped unit by unit: ``LONGEST_FIRST`` in its order, then the other units, most tests first.
+
+    Typical use::
+
+        scheduling_order(["tests/a.py::t1", "tests/hub/test_trial_hub.py::t2", "tests/a.py::t3"])
+        # -> ["tests/hub/test_trial_hub.py::t2", "tests/a.py::t1", "tests/a.py::t3"]
+    """
+    units: dict[str, list[str]] = {}
+    for nodeid in nodeids:
+        units.setdefault(work_unit(nodeid), []).append(nodeid)
+    rank = {unit: place for place, unit in enumerate(LONGEST_FIRST)}
+    ordered = sorted(units.items(), key=lambda item: (rank.get(item[0], len(rank)), -len(item[1])))
+    return [nodeid for _unit, ids in ordered for nodeid in ids]
+
+
 class CourseFileScheduling(LoadFileScheduling):
-    """loadfile, with the files of one shared session fixture as a single unit."""
+    """loadfile, with the files of one shared session fixture as a single unit, the longest units first."""
 
     def _split_scope(self, nodeid: str) -> str:
         return work_unit(nodeid)
+
+    def schedule(self) -> None:
+        if self.collection is None and self.collection_is_completed:
+            # Every worker's collection in the same order (xdist checks they are equal), and that order
+            # kept: xdist's own reordering (most tests first) would undo LONGEST_FIRST.
+            self.config.option.loadscopereorder = False
+            for node, collection in self.registered_collections.items():
+                self.registered_collections[node] = scheduling_order(list(collection))
+        super().schedule()
