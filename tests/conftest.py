@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from xdist_units import CourseFileScheduling
+import pytest
+from xdist_units import CourseFileScheduling, unit_order, work_unit
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -10,3 +11,10 @@ def pytest_xdist_make_scheduler(config, log):
     if config.getoption("dist") == "loadfile":
         return CourseFileScheduling(config, log)
     return None
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture scope, which this keeps inside each unit
+def pytest_collection_modifyitems(session, config, items):
+    """Collect the longest work units first (tests/xdist_units.py), the same order in every xdist worker."""
+    place = {unit: index for index, unit in enumerate(unit_order([item.nodeid for item in items]))}
+    items.sort(key=lambda item: place[work_unit(item.nodeid)])  # stable: each unit keeps its own order

@@ -73,33 +73,39 @@ def work_unit(nodeid: str) -> str:
     return GROUP_OF_FILE.get(path, path)
 
 
-def scheduling_order(nodeids: list[str]) -> list[str]:
-    """The test ids regrouped unit by unit: ``LONGEST_FIRST`` in its order, then the other units, most tests first.
+def unit_order(nodeids: list[str]) -> list[str]:
+    """The work units of ``nodeids`` in the order they are handed out: ``LONGEST_FIRST``, then most tests first.
 
     Typical use::
 
-        scheduling_order(["tests/a.py::t1", "tests/hub/test_trial_hub.py::t2", "tests/a.py::t3"])
-        # -> ["tests/hub/test_trial_hub.py::t2", "tests/a.py::t1", "tests/a.py::t3"]
+        unit_order(["tests/a.py::t1", "tests/hub/test_trial_hub.py::t2", "tests/a.py::t3"])
+        # -> ["tests/hub/test_trial_hub.py", "tests/a.py"]
     """
-    units: dict[str, list[str]] = {}
+    sizes: dict[str, int] = {}
     for nodeid in nodeids:
-        units.setdefault(work_unit(nodeid), []).append(nodeid)
+        unit = work_unit(nodeid)
+        sizes[unit] = sizes.get(unit, 0) + 1
     rank = {unit: place for place, unit in enumerate(LONGEST_FIRST)}
-    ordered = sorted(units.items(), key=lambda item: (rank.get(item[0], len(rank)), -len(item[1])))
-    return [nodeid for _unit, ids in ordered for nodeid in ids]
+    return sorted(sizes, key=lambda unit: (rank.get(unit, len(rank)), -sizes[unit]))
+
+
+def scheduling_order(nodeids: list[str]) -> list[str]:
+    """``nodeids`` regrouped unit by unit in ``unit_order``, each unit's tests in their own order."""
+    place = {unit: index for index, unit in enumerate(unit_order(nodeids))}
+    return sorted(nodeids, key=lambda nodeid: place[work_unit(nodeid)])
 
 
 class CourseFileScheduling(LoadFileScheduling):
-    """loadfile, with the files of one shared session fixture as a single unit, the longest units first."""
+    """loadfile, with the files of one shared session fixture as a single unit, in the collection's order.
+
+    The collection is already in ``scheduling_order`` (tests/conftest.py sorts it in every worker:
+    xdist sends a worker the *positions* of its tests in the collection, so the order must be the
+    workers' own). xdist's own reordering, most tests first, would undo ``LONGEST_FIRST``.
+    """
 
     def _split_scope(self, nodeid: str) -> str:
         return work_unit(nodeid)
 
     def schedule(self) -> None:
-        if self.collection is None and self.collection_is_completed:
-            # Every worker's collection in the same order (xdist checks they are equal), and that order
-            # kept: xdist's own reordering (most tests first) would undo LONGEST_FIRST.
-            self.config.option.loadscopereorder = False
-            for node, collection in self.registered_collections.items():
-                self.registered_collections[node] = scheduling_order(list(collection))
+        self.config.option.loadscopereorder = False
         super().schedule()

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from trial_hub import REPO, TrialHub, accounts
+from socket_course_hub.ports import server_pool_range  # noqa: E402 - trial_hub loads the package
 
 root_only = pytest.mark.skipif(os.geteuid() != 0 or sys.platform != "linux", reason="the hub's commands run as root on Linux")
 
@@ -168,7 +169,7 @@ def test_a_taken_port_stops_start(trial):
 
 @root_only
 def test_start_retries_when_a_chosen_port_is_taken_before_the_hub_binds_it(trial, monkeypatch):
-    """The race of free_port(): a port taken between the choice and the bind makes start pick new ports."""
+    """The race of free_ports(): a port taken between the choice and the bind makes start pick new ports."""
     trial.start()
     trial.cli("stop")
     launch = importlib.import_module("socket_course_hub.launch")
@@ -176,12 +177,19 @@ def test_start_retries_when_a_chosen_port_is_taken_before_the_hub_binds_it(trial
         thief.bind(("127.0.0.1", 0))
         thief.listen()
         taken = thief.getsockname()[1]
-        chosen = iter([taken])
-        real_free_port = launch.free_port
-        monkeypatch.setattr(launch, "free_port", lambda host="127.0.0.1": next(chosen, None) or real_free_port(host))
+        starts = []
+        real_free_ports = launch.free_ports
+
+        def free_ports(count, host="127.0.0.1"):  # the first start's public port is the taken one
+            starts.append(real_free_ports(count, host))
+            return [taken, *starts[-1][1:]] if len(starts) == 1 else starts[-1]
+
+        monkeypatch.setattr(launch, "free_ports", free_ports)
         url = launch.start_hub(trial.state)
     try:
-        assert f":{taken}/" not in url
+        assert f":{taken}/" not in url and len(starts) == 2
+        # The ports come from the range below the ephemeral one, where no bind to port 0 lands.
+        assert all(port in server_pool_range() for port in trial.state.settings()["ports"].values())
         assert requests.get(url + "hub/api/", timeout=30).json()["version"]
         log = trial.state.log.read_text(encoding="utf-8", errors="replace")
         assert any(mark in log for mark in launch.ADDRESS_IN_USE)

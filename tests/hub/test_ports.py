@@ -6,7 +6,7 @@ import socket
 import pytest
 
 import trial_hub  # noqa: F401  (loads tools/course_hub as socket_course_hub)
-from socket_course_hub.ports import PortPool, ephemeral_range, server_pool_range
+from socket_course_hub.ports import PortPool, bind_error, ephemeral_range, server_pool_range
 from socket_course_hub.state import HubError
 
 
@@ -77,6 +77,18 @@ def free_run(count: int) -> range:
     pool = server_pool_range()
     for start in range(pool.start, pool.stop - count):
         candidate = range(start, start + count)
-        if all(PortPool(candidate)._free(port) for port in candidate):
+        if all(bind_error(port) is None for port in candidate):
             return candidate
     raise AssertionError("no free run of ports in the pool")
+
+
+def test_bind_error_says_why_a_port_is_taken():
+    """bind_error() is None for a free port and the OSError (EADDRINUSE) for one that a socket holds."""
+    import errno
+
+    [port] = free_run(1)
+    assert bind_error(port) is None
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        assert bind_error(port).errno == errno.EADDRINUSE

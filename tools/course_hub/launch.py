@@ -1,9 +1,11 @@
 """Start and stop the hub process: free ports, the proxy from npm, readiness through the hub's API.
 
 configurable-http-proxy refuses port 0, so the hub cannot let the system
-choose when it binds. ``free_port()`` binds port 0, reads the number and
-closes the socket; another program may take that port before the hub binds
-it. Rather than hope, ``start_hub`` retries: when this start's log shows
+choose when it binds. ``free_ports()`` takes ports that are free a moment
+ago from the range below the system's ephemeral range (ports.py, where the
+servers' ports come from too), which no bind to port 0 can take; a program
+that binds such a number by name, or another hub, still may take one before
+the hub binds it. Rather than hope, ``start_hub`` retries: when this start's log shows
 "address already in use" (the hub exits then; the proxy only logs it and
 keeps running), it stops what started, picks new ports and starts again
 (three attempts). The hub needs three ports: the public one (the
@@ -26,7 +28,6 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,9 +35,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .ports import PortPool, bind_error, server_pool_range
 from .state import REPO_ROOT, HubError, HubState
 
-__all__ = ["HUB_CONFIG", "ensure_proxy", "free_port", "hub_running", "hub_users", "proxy_command", "start_hub", "stop_hub"]
+__all__ = ["HUB_CONFIG", "ensure_proxy", "free_ports", "hub_running", "hub_users", "proxy_command", "start_hub", "stop_hub"]
 
 HUB_DIR = REPO_ROOT / "hub"
 HUB_CONFIG = HUB_DIR / "jupyterhub_config.py"
@@ -46,11 +48,10 @@ ADDRESS_IN_USE = ("EADDRINUSE", "Address already in use", "address already in us
 ATTEMPTS = 3
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago on ``host`` (see the module docstring for the race)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` different ports of the pool range that were free a moment ago on ``host`` (see the module docstring)."""
+    pool = PortPool(server_pool_range(), host)
+    return [pool.take() for _ in range(count)]
 
 
 def proxy_command() -> Path:
@@ -111,15 +112,12 @@ def start_hub(state: HubState, config: Path = HUB_CONFIG, timeout: float = 90, p
     """
     if hub_running(state):
         raise HubError(f"the hub is running already (pid {state.pid_file.read_text().strip()}); tools/course hub stop first")
-    if public_port is not None:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", public_port))
-            except OSError as error:
-                raise HubError(f"port {public_port} of 127.0.0.1 is not free ({error.strerror}): choose another --port") from None
+    if public_port is not None and (error := bind_error(public_port)) is not None:
+        raise HubError(f"port {public_port} of 127.0.0.1 is not free ({error.strerror}): choose another --port")
     for attempt in range(1, ATTEMPTS + 1):
         settings = state.settings()
-        settings["ports"] = {"public": public_port or free_port(), "proxy_api": free_port(), "hub": free_port()}
+        public, proxy_api, hub = free_ports(3)
+        settings["ports"] = {"public": public_port or public, "proxy_api": proxy_api, "hub": hub}
         state.save_settings(settings)
         log_start = state.log.stat().st_size if state.log.exists() else 0
         process = _launch(state, config)
@@ -131,7 +129,7 @@ def start_hub(state: HubState, config: Path = HUB_CONFIG, timeout: float = 90, p
         _terminate(process.pid)
         state.pid_file.unlink(missing_ok=True)
         if outcome == "port taken" and attempt < ATTEMPTS:
-            continue  # another program took one of the ports between free_port() and the bind: new ports
+            continue  # another program took one of the ports between free_ports() and the bind: new ports
         if outcome == "no answer":
             raise HubError(f"the hub did not answer within {timeout:g} s; its log ends:\n{_log_tail(state.log)}")
         raise HubError(f"the hub stopped ({outcome}); its log ends:\n{_log_tail(state.log)}")

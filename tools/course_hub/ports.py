@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .state import HubError
 
-__all__ = ["POOL_SIZE", "PortPool", "ephemeral_range", "server_pool_range"]
+__all__ = ["POOL_SIZE", "PortPool", "bind_error", "ephemeral_range", "server_pool_range"]
 
 EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 #: Where the file is missing (not Linux): the IANA dynamic range, which BSD, macOS and Windows use.
@@ -57,6 +57,16 @@ def server_pool_range(ephemeral: range | None = None, size: int = POOL_SIZE) -> 
                    f"{size} ports for the hub's servers: narrow net.ipv4.ip_local_port_range (sysctl)")
 
 
+def bind_error(port: int, host: str = "127.0.0.1") -> OSError | None:
+    """Why ``port`` of ``host`` cannot be bound right now, or None when it can (the socket is closed again)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error
+    return None
+
+
 class PortPool:
     """Hands out free ports of ``ports`` on ``host``, each to one holder until it is given back."""
 
@@ -72,7 +82,7 @@ class PortPool:
             start = random.randrange(len(self.ports))  # spread the picks: a port just freed may be in TIME_WAIT
             for index in range(len(self.ports)):
                 port = self.ports[(start + index) % len(self.ports)]
-                if port not in self._held and self._free(port):
+                if port not in self._held and bind_error(port, self.host) is None:
                     self._held.add(port)
                     return port
         raise HubError(f"no free port left in {self.ports.start}-{self.ports.stop - 1} for a server")
@@ -81,11 +91,3 @@ class PortPool:
         """Make ``port`` available again (a port never taken is ignored)."""
         with self._lock:
             self._held.discard(port)
-
-    def _free(self, port: int) -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind((self.host, port))
-            except OSError:
-                return False
-            return True
