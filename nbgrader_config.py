@@ -40,9 +40,11 @@ from pathlib import Path
 COURSE_ROOT = Path(__file__).resolve().parent
 #: Seconds one cell of the student's code may run while grading.
 CELL_TIMEOUT = 15
-#: Seconds one test cell may run (the slowest honest test needs 1.4 s on a busy 2-core machine; a socket
-#: gives up after 3). Each stuck test costs this much: the classic endless read loop of a2 hits two.
-TEST_CELL_TIMEOUT = 4
+#: Seconds one test cell may run (the slowest honest test needs 1.4 s on a busy 2-core machine). A test
+#: that shows a wrong client's exchange waits for the socket's 3 s timeout first: with 4 s, on a host busy
+#: with a class's lessons, it ran out and the feedback lost the diagram. Each stuck test costs this much:
+#: the classic endless read loop of a2 hits two.
+TEST_CELL_TIMEOUT = 6
 
 
 def load_module(name: str, path: Path, package: bool = False):
