@@ -116,14 +116,16 @@ def kill_tree(pid: int) -> None:
 class StudentRun:
     """One student's lessons: the RUNNER as their Unix user, read line by line with deadlines."""
 
-    def __init__(self, hub: TrialHub, name: str, lessons: list[str]):
+    def __init__(self, hub: TrialHub, name: str, lessons: list[str], niceness: int = 0):
+        """``niceness`` > 0 runs the student's runner and kernels at that lower CPU priority (``nice -n``)."""
         self.name = name
         self.lessons = lessons
         self.outcomes: dict[str, str] = {}
         self.errors = tempfile.TemporaryFile()   # the runner's stderr (a pipe could fill and block it)
         environment = {**homes.server_environment(hub.state, name), "LANG": "C.UTF-8"}
         self.process = subprocess.Popen(
-            ["runuser", "-u", name, "--", "env", "-i", *(f"{key}={value}" for key, value in environment.items()),
+            ["runuser", "-u", name, "--", "nice", "-n", str(niceness), "env", "-i",
+             *(f"{key}={value}" for key, value in environment.items()),
              sys.executable, "-c", RUNNER, str(CELL_TIMEOUT), str(STARTUP_TIMEOUT), *lessons],
             cwd=hub.home(name), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
             start_new_session=True,   # Ctrl+C reaches this script only; the finally clause stops the runners

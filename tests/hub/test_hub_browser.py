@@ -9,19 +9,16 @@ that show its page, which comes through jupyter-server-proxy at
 ``/user/<name>/proxy/<port>/`` and lists the time server's pushed messages; fetches and submits a1-sockets with the buttons
 of nbgrader's Assignments tab.
 
-The instructor signs in the same way and does the rest of the assignment with
-the formgrader's own buttons, on its own page ``/user/<name>/formgrader`` (the
+The instructor signs in the same way and does the whole assignment with the
+formgrader's own buttons, on its own page ``/user/<name>/formgrader`` (the
 hub forbids JupyterLab's Formgrader panel, an iframe, to show it):
-*Collect* on Manage Assignments; *Autograde* of the student's submission on
+*Generate* and *Release* of a1-sockets on Manage Assignments, before the
+student fetches it; *Collect* once the student has submitted; *Autograde* of the student's submission on
 Manage Submissions (with the course's pipeline and sandbox: the instructor's
 server reads ``~/course/nbgrader_config.py``), which shows 0 / 4 for the
 untouched a1; *Generate Feedback* and *Release Feedback*. The student then
 presses *Fetch Feedback* in the Assignments tab: the page lands in their home,
 the tab links to its folder, and it shows the score and no hidden test.
-
-Only the release is done by command (``nbgrader generate_assignment`` and
-``release_assignment`` as the instructor), in the background while the student
-signs in, so that nobody waits for it.
 
 Only one thing is set for the test that a real hub does not have: each
 person's ``~/.jupyter/jupyter_server_config.json`` exposes JupyterLab's
@@ -36,13 +33,12 @@ import os
 import re
 import secrets
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from trial_hub import REPO, HubSession, TrialHub, homes
+from trial_hub import REPO, TrialHub, homes
 
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 sys.path.insert(0, str(REPO / "tools"))
@@ -87,33 +83,19 @@ with open(os.path.join(folder, "jupyter_server_config.json"), "w") as handle:
 """
 
 
-def release(hub: TrialHub) -> str:
-    """The instructor's first start (it makes ~/course), then a1-sockets generated and released from there."""
-    HubSession.start_server(hub.login(hub.instructor))
-    hub.nbgrader(hub.instructor, "generate_assignment", ASSIGNMENT, "--force")
-    hub.nbgrader(hub.instructor, "release_assignment", ASSIGNMENT)
-    return ASSIGNMENT
-
-
 @pytest.fixture(scope="module")
 def hub():
-    """A started hub with one Spanish-speaking student and the instructor, removed at the end whatever happens.
-
-    The instructor releases a1-sockets in the background (``hub.releasing``) while the student works.
-    """
+    """A started hub with one Spanish-speaking student and the instructor, removed at the end whatever happens."""
     prefix = f"zzhubb{secrets.token_hex(2)}"
     trial = TrialHub.create(prefix)
-    pool = ThreadPoolExecutor(1)
     try:
         trial.start()
         trial.add_students({f"{prefix}-s1": LANG})
         trial.student = f"{prefix}-s1"
         for name in (trial.student, trial.instructor):
             trial.run_as(name, sys.executable, "-I", "-c", EXPOSE_APP)
-        trial.releasing = pool.submit(release, trial)
         yield trial
     finally:
-        pool.shutdown(wait=True)  # no nbgrader command of a user may outlive the user
         trial.cleanup()
 
 
@@ -151,12 +133,6 @@ def student(browser, hub) -> Page:
     page = sign_in(browser, hub, hub.student, locale="es-ES")
     yield page
     page.context.close()
-
-
-@pytest.fixture(scope="module")
-def released(hub):
-    """a1-sockets released by the instructor (started in the background by ``hub``)."""
-    return hub.releasing.result(timeout=240)
 
 
 #: Select (and scroll to) the first code cell whose source holds the mark, run it (Ctrl+Enter's command).
@@ -270,7 +246,7 @@ def test_the_assignments_tab_fetches_and_submits_a1(submitted, hub):
 # ---- the instructor, with the formgrader's buttons -----------------------------------------------------
 
 @pytest.fixture(scope="module")
-def instructor(browser, hub, released) -> Page:
+def instructor(browser, hub) -> Page:
     """The instructor's browser, signed in through the login form, then on the formgrader's own page (Manage Assignments).
 
     Its own page, as docs/hub.md says: JupyterLab's Formgrader panel (an iframe) cannot show it on the hub,
@@ -306,6 +282,17 @@ def press(page, button, success: str, timeout: float) -> str:
     assert success in said, said
     dialog.locator(".modal-footer button").click()
     expect(page.locator(".modal, .modal-backdrop")).to_have_count(0, timeout=STEP_TIMEOUT)
+    return said
+
+
+@pytest.fixture(scope="module")
+def released(instructor) -> list[str]:
+    """On Manage Assignments, the instructor clicked a1-sockets' Generate, then its Release; what the dialogs said."""
+    row = assignment_row(instructor)
+    expect(row.locator("td.status")).to_have_text("draft", timeout=STEP_TIMEOUT)
+    said = [press(instructor, row.locator("td.assign a"), f"Successfully created the student version of '{ASSIGNMENT}'",
+                  GRADE_TIMEOUT)]
+    said.append(press(instructor, row.locator("td.release a"), f"Successfully released '{ASSIGNMENT}'.", STEP_TIMEOUT))
     return said
 
 
@@ -352,6 +339,16 @@ def hidden_test_lines() -> set[str]:
     """a1's hidden-test lines long enough to identify, and found nowhere in the released notebook."""
     release = REPO / "exercises" / GRADING_LANG / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     return telltale_hidden_lines([ASSIGNMENT], "\n".join(cell.source for cell in nbformat.read(release, as_version=4).cells))
+
+
+def test_the_formgraders_generate_and_release_put_a1_in_the_exchange(released, instructor, hub):
+    """Generate then Release on Manage Assignments: a1 is 'released', and the exchange holds it without solutions or hidden tests."""
+    expect(assignment_row(instructor).locator("td.status")).to_have_text("released", timeout=STEP_TIMEOUT)
+    outbound = hub.state.exchange / "sockets" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    text = outbound.read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    hidden = hidden_test_lines()
+    assert hidden and not [line for line in hidden if line in text]
 
 
 def test_the_formgrader_collects_the_submission(collected, instructor, hub):

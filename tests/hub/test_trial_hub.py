@@ -56,6 +56,10 @@ WORK: list[Case | None] = [reference(ASSIGNMENT), untouched(ASSIGNMENT),
                            *(case for case in MISTAKES if case.assignment == ASSIGNMENT), None]
 #: Seconds for the whole class's lessons once they are all ready (20 students alone on 2 cores: about 240 s).
 CLASS_LESSONS_DEADLINE = 1200
+#: The class's lessons run at this lower CPU priority: on the test run's 2 shared cores, twenty students at
+#: full priority pushed the load to 20 and other files' timed steps (a grading test cell's 6 s) ran out.
+#: The lessons' own deadlines are minutes; the priority changes how fast they run, not what they do.
+CLASS_NICENESS = 10
 #: Students fetching or submitting at once: enough to overlap, few enough not to queue behind one another.
 EXCHANGE_PARALLEL = 5
 
@@ -101,7 +105,8 @@ def one_per_edition(hub: TrialHub) -> list[str]:
 @pytest.fixture(scope="module")
 def lessons(hub):
     """Every lesson for every student with a server, all started at one signal: {name: StudentRun}."""
-    runs = {name: StudentRun(hub, name, lesson_numbers(None)) for name in hub.students if name not in hub.start_failures}
+    runs = {name: StudentRun(hub, name, lesson_numbers(None), niceness=CLASS_NICENESS)
+            for name in hub.students if name not in hub.start_failures}
     try:
         deadline = time.monotonic() + READY_TIMEOUT
         ready = {name: run.wait_ready(deadline) for name, run in runs.items()}
