@@ -15,7 +15,8 @@ going round en, es, fr, id, zh-TW. Then:
 3. every student runs every lesson, all students at one signal, each as their
    own Unix user (``runuser``) on the lessons in their own home, in the
    environment the hub gives their server: a new kernel per lesson on ZMQ's
-   IPC transport (as the hub's JupyterLab starts them), every cell top to
+   IPC transport (as the hub's JupyterLab starts them; ``--transport tcp``:
+   on TCP, jupyter_client's default), every cell top to
    bottom (the executed notebooks are not kept). Counted: kernel starts that
    failed, lessons that stopped on an error output, lessons not finished (the
    lesson's deadline passed, or the student's process died). Meanwhile the two
@@ -32,6 +33,7 @@ Typical use (from the repository root, as root on Linux: the hub makes Unix user
 
     .venv/bin/python benchmarks/hub_load.py                        # 1, 10, 20 students, every lesson
     .venv/bin/python benchmarks/hub_load.py --students 2 --lessons 00    # a quick try
+    .venv/bin/python benchmarks/hub_load.py --students 20 --transport tcp   # the kernels on TCP
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "hub"))
-from class_lessons import LESSON_TIMEOUT, READY_TIMEOUT, StudentRun, lesson_numbers  # noqa: E402
+from class_lessons import LESSON_TIMEOUT, READY_TIMEOUT, TRANSPORTS, StudentRun, lesson_numbers  # noqa: E402
 from trial_hub import HTTP_TIMEOUT, SERVER_START_TIMEOUT, HubSession, TrialHub  # noqa: E402
 
 LANGUAGES = ["en", "es", "fr", "id", "zh-TW"]
@@ -155,7 +157,7 @@ def start_all(sessions: list[HubSession], pool: ThreadPoolExecutor) -> tuple[flo
     return (max(ready) if ready else float("nan")), {name: failure for name, (_, failure) in outcomes.items() if failure}
 
 
-def run_class(size: int, lessons: list[str]) -> dict:
+def run_class(size: int, lessons: list[str], transport: str = "ipc") -> dict:
     """One hub with ``size`` students through steps 1 to 4 of the module docstring; the hub is removed at the end."""
     prefix = f"zzload{secrets.token_hex(2)}"
     hub = TrialHub.create(prefix)
@@ -185,7 +187,7 @@ def run_class(size: int, lessons: list[str]) -> dict:
             row["idle"], row["loaded"] = PageSampler(started[0]), PageSampler(started[0])
             row["idle"].sample(IDLE_SAMPLES)
 
-        runs = [StudentRun(hub, session.name, lessons) for session in started]
+        runs = [StudentRun(hub, session.name, lessons, transport=transport) for session in started]
         deadline = time.monotonic() + READY_TIMEOUT
         for run in runs:
             if not run.wait_ready(deadline):
@@ -238,8 +240,8 @@ def pages_cell(row: dict, key: str) -> str:
             + (f", {failed} failed" if failed else ""))
 
 
-def print_table(rows: list[dict], lesson_count: int, load: tuple[float, float, float]) -> None:
-    print(f"\n{lesson_count} lessons per student, {psutil.cpu_count()} cores, "
+def print_table(rows: list[dict], lesson_count: int, load: tuple[float, float, float], transport: str) -> None:
+    print(f"\n{lesson_count} lessons per student, kernels on {transport}, {psutil.cpu_count()} cores, "
           f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the start\n")
     header = ("students", "servers ready s", "server start failures", "lessons wall s", "kernel start failures",
               "error outputs", "lessons not finished", "/hub/home p50/p95 ms (idle → loaded)",
@@ -260,6 +262,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, nargs="+", default=[1, 10, 20], help="class sizes to run")
     parser.add_argument("--lessons", nargs="+", metavar="NN", help="lesson numbers (default: all)")
+    parser.add_argument("--transport", choices=TRANSPORTS, default="ipc",
+                        help="the lesson kernels' ZMQ transport (default: ipc, as the hub's servers start them)")
     args = parser.parse_args(argv)
     if any(size < 1 for size in args.students):
         parser.error("class sizes must be at least 1")
@@ -271,11 +275,11 @@ def main(argv=None) -> int:
     rows = []
     try:
         for size in args.students:
-            rows.append(run_class(size, lessons))
+            rows.append(run_class(size, lessons, args.transport))
     except KeyboardInterrupt:
         print("interrupted: the hub and its users are removed", file=sys.stderr)
         return 130
-    print_table(rows, len(lessons), load)
+    print_table(rows, len(lessons), load, args.transport)
     return 0
 
 

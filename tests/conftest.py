@@ -6,6 +6,13 @@ import pytest
 from xdist_units import CourseFileScheduling, unit_order, work_unit
 
 
+def pytest_addoption(parser):
+    """``--class-kernels tcp`` runs the trial hub's class lessons on TCP kernels (tests/hub/test_trial_hub.py)."""
+    parser.addoption("--class-kernels", choices=("ipc", "tcp"), default="ipc",
+                     help="the ZMQ transport of the trial hub class's lesson kernels: ipc (the hub's setting, "
+                          "the default) or tcp (jupyter_client's default), to compare the two")
+
+
 def pytest_xdist_make_scheduler(config, log):
     """Use CourseFileScheduling whenever ``--dist loadfile`` is asked for."""
     if config.getoption("dist") == "loadfile":

@@ -4,7 +4,8 @@ Used by the trial hub's class test (tests/hub/test_trial_hub.py) and the load be
 (benchmarks/hub_load.py). ``StudentRun`` starts the RUNNER script as the
 student (``runuser``) in the environment the hub gives their server: a new
 kernel per lesson on ZMQ's IPC transport (as the hub's JupyterLab starts
-them), every cell top to bottom, one JSON line per lesson. Each student's
+them; ``transport="tcp"`` gives jupyter_client's default instead, five TCP
+ports per kernel), every cell top to bottom, one JSON line per lesson. Each student's
 runner imports its tools first and says "ready"; ``go()`` starts them all at
 one signal, so the lessons really run at the same moment.
 
@@ -40,9 +41,12 @@ STARTUP_TIMEOUT = 60
 LESSON_TIMEOUT = 300
 #: Seconds for a student's process to import its tools and say it is ready.
 READY_TIMEOUT = 180
+#: The kernels' ZMQ transports: "ipc" as the hub's servers start them, "tcp" as jupyter_client does by default.
+TRANSPORTS = ("ipc", "tcp")
 
 #: Runs as the student (``runuser``): import, say "ready", wait for the signal on stdin, then run
-#: the lessons numbered in argv in turn, one JSON line per lesson on stdout.
+#: the lessons numbered in argv in turn (after the timeouts and the transport), one JSON line per
+#: lesson on stdout.
 RUNNER = r"""
 import json, os, sys, time, traceback, uuid
 from pathlib import Path
@@ -52,25 +56,30 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from traitlets.config import Config
 
-cell_timeout, startup_timeout = float(sys.argv[1]), float(sys.argv[2])
+cell_timeout, startup_timeout, transport = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 runtime = Path(os.environ["JUPYTER_RUNTIME_DIR"])
 print("ready", flush=True)
 sys.stdin.readline()
-for number in sys.argv[3:]:
+for number in sys.argv[4:]:
     began = time.monotonic()
     found = sorted(Path.home().glob(f"sockets-course/notebooks/*/{number}-*.ipynb"))
     if not found:
         print(f"{number}: no such lesson in {Path.home()}/sockets-course", file=sys.stderr, flush=True)
-        print(json.dumps({"lesson": number, "outcome": "missing", "seconds": 0}), flush=True)
+        print(json.dumps({"lesson": number, "outcome": "missing", "seconds": 0, "transport": None}), flush=True)
         continue
     notebook = nbformat.read(found[0], as_version=4)
     for cell in notebook.cells:   # stored counts would make a kernel that never started look as if it ran
         if cell.cell_type == "code":
             cell.execution_count, cell.outputs = None, []
-    settings = {"transport": "ipc", "connection_file": str(runtime / f"kernel-{uuid.uuid4()}.json")}
+    settings = {"transport": transport, "connection_file": str(runtime / f"kernel-{uuid.uuid4()}.json")}
+    ran_on = {}
+
+    def read_transport(notebook):   # once the kernel answers: the transport its connection file gave it
+        ran_on["transport"] = json.loads(Path(settings["connection_file"]).read_text())["transport"]
+
     client = NotebookClient(notebook, kernel_name="python3", timeout=cell_timeout, startup_timeout=startup_timeout,
                             record_timing=False, config=Config({"KernelManager": settings}),
-                            kernel_manager_class=AsyncKernelManager,
+                            kernel_manager_class=AsyncKernelManager, on_notebook_start=read_transport,
                             resources={"metadata": {"path": str(found[0].parent)}})
     try:
         client.execute()
@@ -83,7 +92,8 @@ for number in sys.argv[3:]:
         outcome = "error output" if ran else "start failed"
         print(f"{number}: {outcome}", file=sys.stderr, flush=True)
         traceback.print_exc(limit=2)
-    print(json.dumps({"lesson": number, "outcome": outcome, "seconds": time.monotonic() - began}), flush=True)
+    print(json.dumps({"lesson": number, "outcome": outcome, "seconds": time.monotonic() - began,
+                      "transport": ran_on.get("transport")}), flush=True)
 """
 
 
@@ -116,17 +126,22 @@ def kill_tree(pid: int) -> None:
 class StudentRun:
     """One student's lessons: the RUNNER as their Unix user, read line by line with deadlines."""
 
-    def __init__(self, hub: TrialHub, name: str, lessons: list[str], niceness: int = 0):
-        """``niceness`` > 0 runs the student's runner and kernels at that lower CPU priority (``nice -n``)."""
+    def __init__(self, hub: TrialHub, name: str, lessons: list[str], niceness: int = 0, transport: str = "ipc"):
+        """``niceness`` > 0 runs the student's runner and kernels at that lower CPU priority (``nice -n``);
+        ``transport`` is one of TRANSPORTS."""
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport is one of {', '.join(TRANSPORTS)}, not {transport!r}")
+        self.transport = transport
         self.name = name
         self.lessons = lessons
         self.outcomes: dict[str, str] = {}
+        self.transports: set[str] = set()   # the transports in the lessons' kernels' connection files
         self.errors = tempfile.TemporaryFile()   # the runner's stderr (a pipe could fill and block it)
         environment = {**homes.server_environment(hub.state, name), "LANG": "C.UTF-8"}
         self.process = subprocess.Popen(
             ["runuser", "-u", name, "--", "nice", "-n", str(niceness), "env", "-i",
              *(f"{key}={value}" for key, value in environment.items()),
-             sys.executable, "-c", RUNNER, str(CELL_TIMEOUT), str(STARTUP_TIMEOUT), *lessons],
+             sys.executable, "-c", RUNNER, str(CELL_TIMEOUT), str(STARTUP_TIMEOUT), transport, *lessons],
             cwd=hub.home(name), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
             start_new_session=True,   # Ctrl+C reaches this script only; the finally clause stops the runners
         )
@@ -167,6 +182,8 @@ class StudentRun:
                 break
             result = json.loads(line)
             self.outcomes[result["lesson"]] = result["outcome"]
+            if result["transport"]:
+                self.transports.add(result["transport"])
         try:
             self.process.wait(30)   # after its last lesson the runner exits by itself
         except subprocess.TimeoutExpired:

@@ -7,7 +7,8 @@ form and all servers are started at the same moment. Then:
 
 - ``lessons``: every student runs every lesson of their edition, all at one
   signal, each as their own Unix user with kernels on ZMQ's IPC transport
-  (tests/hub/class_lessons.py);
+  (tests/hub/class_lessons.py; ``--class-kernels tcp`` puts them on TCP, as
+  jupyter_client starts kernels by default, to compare);
 - ``cycle``: a1-sockets through nbgrader's exchange for the whole class, each
   command as its Unix user (``runuser``). The instructor releases it; everyone
   fetches it; the students hand in, going round six kinds of work (the
@@ -103,9 +104,10 @@ def one_per_edition(hub: TrialHub) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lessons(hub):
+def lessons(hub, pytestconfig):
     """Every lesson for every student with a server, all started at one signal: {name: StudentRun}."""
-    runs = {name: StudentRun(hub, name, lesson_numbers(None), niceness=CLASS_NICENESS)
+    transport = pytestconfig.getoption("class_kernels")
+    runs = {name: StudentRun(hub, name, lesson_numbers(None), niceness=CLASS_NICENESS, transport=transport)
             for name in hub.students if name not in hub.start_failures}
     try:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -218,14 +220,16 @@ def test_every_server_listens_on_a_port_no_port_zero_bind_can_take(hub):
 
 
 def test_every_lesson_runs_for_every_student_at_once(hub, lessons):
-    """Every student's every lesson ran to its end at the same moment: no failed kernel start, no error output."""
+    """Every student's every lesson ran to its end at once, on the asked-for transport: no failed start, no error."""
     numbers = lesson_numbers(None)
     assert set(lessons) == set(hub.students)
     report = {name: {number: run.outcomes.get(number, "not finished") for number in numbers} for name, run in lessons.items()}
     failed = {name: ({number: outcome for number, outcome in outcomes.items() if outcome != "ok"}, lessons[name].error_tail())
               for name, outcomes in report.items() if set(outcomes.values()) != {"ok"}}
+    transport = next(iter(lessons.values())).transport
     assert failed == {}, f"{len(failed)} of {CLASS_SIZE} students had lessons that did not run cleanly " \
-                         f"(each lesson may take {LESSON_TIMEOUT} s)"
+                         f"on {transport} kernels (each lesson may take {LESSON_TIMEOUT} s)"
+    assert {name: run.transports for name, run in lessons.items() if run.transports != {transport}} == {}
 
 
 def test_kernels_use_ipc_in_a_private_runtime_folder(hub):
