@@ -43,6 +43,8 @@ LESSON_TIMEOUT = 300
 READY_TIMEOUT = 180
 #: The kernels' ZMQ transports: "ipc" as the hub's servers start them, "tcp" as jupyter_client does by default.
 TRANSPORTS = ("ipc", "tcp")
+#: ipykernel's warning at each start on TCP: twenty students' worth would bury the errors in a report.
+UNENCRYPTED_TCP = "Kernel is running over TCP without encryption"
 
 #: Runs as the student (``runuser``): import, say "ready", wait for the signal on stdin, then run
 #: the lessons numbered in argv in turn (after the timeouts and the transport), one JSON line per
@@ -211,5 +213,7 @@ class StudentRun:
             pass
 
     def error_tail(self, size: int = 1500) -> str:
+        """The end of the runner's stderr, without the warning every TCP kernel prints at start."""
         self.errors.seek(0)
-        return self.errors.read().decode("utf-8", "replace")[-size:].strip()
+        lines = self.errors.read().decode("utf-8", "replace").splitlines()
+        return "\n".join(line for line in lines if UNENCRYPTED_TCP not in line)[-size:].strip()

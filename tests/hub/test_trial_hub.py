@@ -224,11 +224,14 @@ def test_every_lesson_runs_for_every_student_at_once(hub, lessons):
     numbers = lesson_numbers(None)
     assert set(lessons) == set(hub.students)
     report = {name: {number: run.outcomes.get(number, "not finished") for number in numbers} for name, run in lessons.items()}
-    failed = {name: ({number: outcome for number, outcome in outcomes.items() if outcome != "ok"}, lessons[name].error_tail())
+    failed = {name: ({number: outcome for number, outcome in outcomes.items() if outcome != "ok"}, lessons[name].error_tail(6000))
               for name, outcomes in report.items() if set(outcomes.values()) != {"ok"}}
     transport = next(iter(lessons.values())).transport
-    assert failed == {}, f"{len(failed)} of {CLASS_SIZE} students had lessons that did not run cleanly " \
-                         f"on {transport} kernels (each lesson may take {LESSON_TIMEOUT} s)"
+    for name, (outcomes, tail) in sorted(failed.items()):   # in the report's captured stdout, untruncated
+        print(f"--- {name} ({hub.students[name]}): {outcomes}\n{tail}\n")
+    assert {name: outcomes for name, (outcomes, _) in failed.items()} == {}, \
+        f"{len(failed)} of {CLASS_SIZE} students had lessons that did not run cleanly on {transport} kernels " \
+        f"(each lesson may take {LESSON_TIMEOUT} s; their errors are in the captured stdout)"
     assert {name: run.transports for name, run in lessons.items() if run.transports != {transport}} == {}
 
 
