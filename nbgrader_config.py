@@ -45,6 +45,11 @@ CELL_TIMEOUT = 15
 #: with a class's lessons, it ran out and the feedback lost the diagram. Each stuck test costs this much:
 #: the classic endless read loop of a2 hits two.
 TEST_CELL_TIMEOUT = 6
+#: Seconds a cell's output may still be on its way once the kernel has said the cell is done. nbclient's
+#: default, 4 s, lost a 50 MB print's output (and the note that it was cut) on a host busy with grading in
+#: parallel; on a quiet machine that output arrives 0.3 s after the reply. A kernel that ignores the
+#: interrupt costs this wait too, before the 2 s probe.
+OUTPUT_TIMEOUT = 10
 
 
 def load_module(name: str, path: Path, package: bool = False):
@@ -84,6 +89,7 @@ with settings.fail_closed():
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     c.Execute.raise_on_iopub_timeout = False  # a kernel that swallows KeyboardInterrupt is still graded
+    c.Execute.iopub_timeout = OUTPUT_TIMEOUT
     c.Execute.shutdown_kernel = "immediate"  # the outputs are in: stop the kernel without waiting for its threads
     c.RecoveringExecute.test_cell_timeout = TEST_CELL_TIMEOUT
     c.RecoveringExecute.course_language = LANG

@@ -52,6 +52,7 @@ def test_course_plugins_are_in_the_pipelines(monkeypatch):
     assert autograde.index("LimitOutputSize") < autograde.index("SaveAutoGrades")
     assert feedback.index("StripHiddenTestOutput") < feedback.index("ClearHiddenTests")
     assert config.Execute.raise_on_iopub_timeout is False and config.Execute.interrupt_on_timeout is True
+    assert config.Execute.iopub_timeout >= 10  # nbclient's 4 s lost a 50 MB print's output on a busy host
     assert config.OverwriteCells.add_missing_cells is True
 
 
